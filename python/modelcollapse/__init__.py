@@ -1,0 +1,20 @@
+"""modelcollapse: simulate model-data feedback loops fast, and judge them under every definition
+of "model collapse" (Position: Model Collapse Does Not Mean What You Think)."""
+
+from ._core import __version__
+from .paradigms import Accumulate, AccumulateSubsample, MixReal, Replace
+from .settings import Discrete
+from .simulate import CollapseTimes, Run, collapse_times, simulate
+
+__all__ = [
+    "Accumulate",
+    "AccumulateSubsample",
+    "CollapseTimes",
+    "Discrete",
+    "MixReal",
+    "Replace",
+    "Run",
+    "__version__",
+    "collapse_times",
+    "simulate",
+]

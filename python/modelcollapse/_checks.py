@@ -1,0 +1,60 @@
+"""Argument checks shared by the public API: each raises TypeError/ValueError naming the argument
+and the allowed range, so that bad input never reaches the Rust core."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from typing import Any
+
+
+def integer(name: str, value: Any, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """`value` as a Python int in [minimum, maximum]; bools and non-integral floats are refused."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        try:
+            if isinstance(value, bool):
+                raise TypeError
+            value = operator.index(value)
+        except TypeError:
+            raise TypeError(
+                f"{name} must be an integer, got {type(value).__name__} {value!r}"
+            ) from None
+    value = int(value)
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "inf" if maximum is None else f"{maximum:,}"
+        raise ValueError(f"{name} must lie in [{minimum:,}, {upper}], got {value:,}")
+    return value
+
+
+def real(
+    name: str,
+    value: Any,
+    *,
+    minimum: float = -math.inf,
+    maximum: float = math.inf,
+    open_low: bool = False,
+) -> float:
+    """`value` as a finite float in [minimum, maximum] (or (minimum, maximum] with open_low)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    low_ok = value > minimum if open_low else value >= minimum
+    if not (math.isfinite(value) and low_ok and value <= maximum):
+        bracket = "(" if open_low else "["
+        raise ValueError(f"{name} must lie in {bracket}{minimum}, {maximum}], got {value}")
+    return value
+
+
+def optional_threads(threads: Any) -> int | None:
+    """`threads`: None (rayon's default: RAYON_NUM_THREADS or the core count) or 1..1024."""
+    if threads is None:
+        return None
+    return integer("threads", threads, minimum=1, maximum=1024)
+
+
+def progress_mode(progress: Any) -> bool | None:
+    """`progress`: None (a bar for runs longer than about two seconds), True or False."""
+    if progress is None or isinstance(progress, bool):
+        return progress
+    raise TypeError(f"progress must be None, True or False, got {progress!r}")

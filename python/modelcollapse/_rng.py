@@ -1,0 +1,57 @@
+"""The `rng` argument (SPEC 7) turned into the 256-bit root key of a run.
+
+Replicate r of a run draws from ChaCha8 keyed by this root with stream r (see `src/rng.rs`), so a
+replicate's numbers depend only on (key, r): not on threads, chunks or the order of work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+import numpy as np
+
+#: What every entry point accepts as `rng`.
+RNGLike = Union[None, int, np.integer, np.random.SeedSequence, np.random.Generator]
+
+
+@dataclass(frozen=True)
+class RootKey:
+    """The root key as four 64-bit words, and how it was obtained (recorded in results)."""
+
+    words: tuple[int, int, int, int]
+    seed: str
+
+    @property
+    def hex(self) -> str:
+        """The key as 64 hexadecimal digits."""
+        return "".join(f"{w:016x}" for w in self.words)
+
+
+def root_key(rng: RNGLike) -> RootKey:
+    """Derive the root key. None draws fresh OS entropy and records it, so a run can be repeated
+    with ``rng=numpy.random.SeedSequence(entropy)``; a Generator is advanced by four draws."""
+    if isinstance(rng, (bool, np.bool_)):
+        raise TypeError("rng must be None, an int, a numpy SeedSequence or Generator, not a bool")
+    if rng is None:
+        seq = np.random.SeedSequence()
+        seed = f"SeedSequence(entropy={seq.entropy})"
+    elif isinstance(rng, (int, np.integer)):
+        if rng < 0:
+            raise ValueError(f"rng must be a non-negative integer seed, got {rng}")
+        seq = np.random.SeedSequence(int(rng))
+        seed = str(int(rng))
+    elif isinstance(rng, np.random.SeedSequence):
+        seq = rng
+        seed = f"SeedSequence(entropy={seq.entropy}, spawn_key={tuple(seq.spawn_key)})"
+    elif isinstance(rng, np.random.Generator):
+        drawn = rng.integers(0, np.iinfo(np.uint64).max, size=4, dtype=np.uint64, endpoint=True)
+        words = tuple(int(w) for w in drawn)
+        return RootKey(words=words, seed="drawn from a numpy Generator")  # type: ignore[arg-type]
+    else:
+        raise TypeError(
+            "rng must be None, an int, a numpy.random.SeedSequence or a numpy.random.Generator, "
+            f"got {type(rng).__name__}"
+        )
+    state = seq.generate_state(4, np.uint64)
+    return RootKey(words=tuple(int(w) for w in state), seed=seed)  # type: ignore[arg-type]

@@ -1,0 +1,260 @@
+"""Settings: the model family, its real (generation-0) distribution, the fit rule and the sample
+size per generation (DESIGN §3). Each setting knows its metrics and how to call its kernel."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _checks, _core
+from ._rng import RootKey
+from .paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
+
+#: Largest per-generation sample size: counts stay exact in float64 below 2**53.
+MAX_SAMPLES = 2**53
+#: Most atoms a discrete distribution may have.
+MAX_ATOMS = 2**32 - 1
+
+ProgressCallback = Callable[[int], object]
+
+
+def _round_half_up(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def _weights_array(weights: Any) -> npt.NDArray[np.float64]:
+    arr = np.asarray(weights)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.floating)
+        or np.issubdtype(arr.dtype, np.integer)
+        or arr.dtype == np.bool_
+    ):
+        raise TypeError(f"weights must be an array of real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"weights must be one-dimensional, got shape {arr.shape}")
+    if arr.size == 0 or arr.size > MAX_ATOMS:
+        raise ValueError(f"weights must hold between 1 and {MAX_ATOMS:,} atoms, got {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("weights must be finite (no NaN or inf)")
+    if np.any(arr < 0):
+        raise ValueError(f"weights must be non-negative, found {arr[arr < 0][0]}")
+    top = arr.max()
+    if top <= 0:
+        raise ValueError("weights must have a positive sum (they are all zero)")
+    arr = arr / top  # scale first so that the sum cannot overflow
+    return arr / arr.sum()
+
+
+def _counts_array(counts: Any) -> npt.NDArray[np.uint64]:
+    arr = np.asarray(counts)
+    if arr.dtype == np.bool_ or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise TypeError(f"counts must be an array of integers, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"counts must be one-dimensional, got shape {arr.shape}")
+    if arr.size == 0 or arr.size > MAX_ATOMS:
+        raise ValueError(f"counts must hold between 1 and {MAX_ATOMS:,} atoms, got {arr.size}")
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("counts must be finite integers (no NaN or inf)")
+        if np.any(arr != np.floor(arr)):
+            raise ValueError("counts must be integers, found a non-integer value")
+    if np.any(arr < 0):
+        raise ValueError("counts must be non-negative")
+    if np.any(arr > 2**62):
+        raise ValueError("counts must each be at most 2**62")
+    out = arr.astype(np.uint64)
+    total = int(out.sum(dtype=object))
+    if not 1 <= total <= 2**62:
+        raise ValueError(f"counts must sum to a value in [1, 2**62], got {total}")
+    return out
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, init=False, eq=False, repr=False)
+class Discrete:
+    """A categorical distribution refit by multinomial resampling (paper Sec. 4.4's histogram;
+    under Replace, each atom's count is a Wright-Fisher chain).
+
+    Give the real distribution either as ``weights`` (non-negative, finite, positive sum; they
+    are normalised) or as integer real-data ``counts``. ``samples`` is D, the number of items
+    drawn per generation. Iteration 0 is the real distribution (the weights, or the counts'
+    proportions). The real data are the counts when given, else one Multinomial(D, weights) draw
+    per replicate; generation 1's model is the empirical distribution of the real data.
+
+    ``tail`` sets the tail set used by the ``tail_mass`` metric: the real distribution's rarest
+    atoms (ascending probability, ties by index) taken until they hold at least ``tail`` of the
+    real mass.
+    """
+
+    weights: npt.NDArray[np.float64]
+    counts: npt.NDArray[np.uint64] | None
+    samples: int
+    tail: float
+
+    #: Metrics recorded by ``simulate`` (all computed in Rust inside the loop).
+    metric_names = tuple(_core.discrete_metric_names())
+
+    def __init__(
+        self,
+        weights: Any = None,
+        *,
+        counts: Any = None,
+        samples: int,
+        tail: float = 0.1,
+    ) -> None:
+        if (weights is None) == (counts is None):
+            raise TypeError("Discrete needs exactly one of weights or counts")
+        samples = _checks.integer("samples", samples, minimum=1, maximum=MAX_SAMPLES)
+        tail = _checks.real("tail", tail, minimum=0.0, maximum=1.0, open_low=True)
+        if counts is not None:
+            count_arr = _counts_array(counts)
+            weight_arr = _weights_array(count_arr.astype(np.float64))
+            object.__setattr__(self, "counts", _readonly(count_arr))
+        else:
+            weight_arr = _weights_array(weights)
+            object.__setattr__(self, "counts", None)
+        object.__setattr__(self, "weights", _readonly(weight_arr))
+        object.__setattr__(self, "samples", samples)
+        object.__setattr__(self, "tail", tail)
+
+    @property
+    def atoms(self) -> int:
+        """Number of atoms K (including atoms of zero real mass)."""
+        return int(self.weights.size)
+
+    @property
+    def real_size(self) -> int:
+        """Size N of the real data: the counts' sum, or ``samples`` when drawn from weights."""
+        return self.samples if self.counts is None else int(self.counts.sum(dtype=object))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Discrete):
+            return NotImplemented
+        same_counts = (self.counts is None and other.counts is None) or (
+            self.counts is not None
+            and other.counts is not None
+            and np.array_equal(self.counts, other.counts)
+        )
+        return (
+            same_counts
+            and np.array_equal(self.weights, other.weights)
+            and self.samples == other.samples
+            and self.tail == other.tail
+        )
+
+    def __hash__(self) -> int:
+        counts = None if self.counts is None else self.counts.tobytes()
+        return hash((self.weights.tobytes(), counts, self.samples, self.tail))
+
+    def __repr__(self) -> str:
+        source, arr = ("counts", self.counts) if self.counts is not None else ("weights", self.weights)
+        shown = np.array2string(arr, precision=4, threshold=8, separator=", ")
+        tail = "" if self.tail == 0.1 else f", tail={self.tail}"
+        return f"Discrete({source}={shown}, samples={self.samples}{tail})"
+
+    # -- the kernel interface used by simulate / collapse_times ---------------------------------
+
+    def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
+        """The kernel's name and item count for `paradigm`, checked against this setting."""
+        n, d = self.real_size, self.samples
+        if isinstance(paradigm, Replace):
+            return "replace", 0
+        if isinstance(paradigm, Accumulate):
+            return "accumulate", _round_half_up(paradigm.growth * d)
+        if isinstance(paradigm, AccumulateSubsample):
+            if paradigm.size > n + d:
+                raise ValueError(
+                    f"size must lie in [1, {n + d:,}]: the pool holds the {n:,} real items plus "
+                    f"{d:,} synthetic ones when the first subsample is drawn, got {paradigm.size:,}"
+                )
+            return "accumulate_subsample", paradigm.size
+        if isinstance(paradigm, MixReal):
+            real = _round_half_up(paradigm.fraction * d)
+            if real > n:
+                raise ValueError(
+                    f"fraction={paradigm.fraction} asks for round(fraction * samples) = {real:,} "
+                    f"real items per generation, but the real data hold only {n:,}"
+                )
+            return "mix_real", real
+        raise TypeError(f"unknown paradigm {paradigm!r}")
+
+    def _simulate(
+        self,
+        paradigm: Paradigm,
+        metrics: Sequence[str],
+        iterations: int,
+        stride: int,
+        key: RootKey,
+        first: int,
+        replicates: int,
+        threads: int | None,
+        progress: ProgressCallback | None,
+    ) -> npt.NDArray[np.float64]:
+        name, value = self._paradigm_args(paradigm)
+        flat = _core.simulate_discrete(
+            self.weights,
+            self.counts,
+            self.samples,
+            self.tail,
+            name,
+            value,
+            list(metrics),
+            iterations,
+            stride,
+            key.words,
+            first,
+            replicates,
+            threads,
+            progress,
+        )
+        return flat.reshape(replicates, len(metrics), iterations // stride + 1)
+
+    def _collapse_times(
+        self,
+        paradigm: Paradigm,
+        max_iterations: int | None,
+        key: RootKey,
+        first: int,
+        replicates: int,
+        threads: int | None,
+        progress: ProgressCallback | None,
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+        name, value = self._paradigm_args(paradigm)
+        return _core.collapse_times_discrete(
+            self.weights,
+            self.counts,
+            self.samples,
+            name,
+            value,
+            max_iterations,
+            key.words,
+            first,
+            replicates,
+            threads,
+            progress,
+        )
+
+
+Setting = Discrete
+SETTINGS = (Discrete,)
+
+
+def check_setting(setting: object) -> Setting:
+    """Refuse anything that is not a setting object."""
+    if not isinstance(setting, SETTINGS):
+        names = ", ".join(f"mc.{s.__name__}" for s in SETTINGS)
+        raise TypeError(f"setting must be one of {names}, got {type(setting).__name__}")
+    return setting

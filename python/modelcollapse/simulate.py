@@ -1,0 +1,327 @@
+"""The simulation entry points: `simulate` (metrics per replicate and iteration) and
+`collapse_times` (the first iteration at which one atom holds all mass)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xarray as xr
+
+from . import _checks
+from ._progress import Progress
+from ._rng import RNGLike, root_key
+from .paradigms import Paradigm, Replace, check_paradigm
+from .settings import Setting, check_setting
+
+__all__ = ["CollapseTimes", "Run", "collapse_times", "simulate"]
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _memory_limit() -> int:
+    """Bytes a single result may take: half the machine's physical memory (8 GiB if unknown)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def _replicate_range(replicates: Any) -> range:
+    """`replicates` as a range of replicate indices: an int n means range(n)."""
+    if isinstance(replicates, range):
+        if replicates.step != 1 or len(replicates) == 0 or replicates.start < 0:
+            raise ValueError(
+                "replicates given as a range must be non-empty, start at 0 or above and have "
+                f"step 1, got {replicates!r}"
+            )
+        if replicates.stop > 2**63:
+            raise ValueError("replicates must index below 2**63")
+        return replicates
+    n = _checks.integer("replicates", replicates, minimum=1, maximum=2**63)
+    return range(n)
+
+
+def _metric_list(setting: Setting, metrics: Any) -> list[str]:
+    known = setting.metric_names
+    if metrics is None:
+        return list(known)
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not names:
+        raise ValueError(f"metrics must name at least one of: {', '.join(known)}")
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"metrics must be metric names (str), got {name!r}")
+        if name not in known:
+            raise ValueError(
+                f"unknown metric {name!r} for {type(setting).__name__}; known: {', '.join(known)}"
+            )
+    if len(set(names)) != len(names):
+        raise ValueError(f"metrics names a metric twice: {names}")
+    return names
+
+
+@dataclass(frozen=True)
+class Run:
+    """The result of `simulate`: ``metrics`` is an xarray.Dataset with dims
+    ("replicate", "iteration"); iteration 0 is the real distribution. Its attributes record the
+    setting, paradigm, seed, root key and library version."""
+
+    metrics: xr.Dataset
+    setting: Setting = field(repr=False)
+    paradigm: Paradigm
+
+    def to_pandas(self) -> pd.DataFrame:
+        """A tidy frame: one row per (replicate, iteration), one column per metric."""
+        return self.metrics.to_dataframe().reset_index()
+
+
+def simulate(
+    setting: Setting,
+    paradigm: Paradigm,
+    *,
+    iterations: int,
+    replicates: int | range,
+    rng: RNGLike = None,
+    metrics: str | Sequence[str] | None = None,
+    stride: int = 1,
+    threads: int | None = None,
+    progress: bool | None = None,
+) -> Run:
+    """Run the model-data feedback loop and record metrics per replicate and iteration.
+
+    Parameters
+    ----------
+    setting, paradigm
+        What is refit (e.g. ``mc.Discrete``) and which data each model trains on
+        (``mc.Replace()``, ``mc.Accumulate()``, ``mc.AccumulateSubsample(size)``,
+        ``mc.MixReal(fraction)``).
+    iterations
+        Generations after the real distribution; iterations 0..iterations are recorded.
+    replicates
+        Number of independent replicates, or a ``range`` of replicate indices: replicate r
+        always draws from the same stream, so ``range(1000, 2000)`` extends a 1000-replicate run.
+    rng
+        None, an int, a ``numpy.random.SeedSequence`` or ``numpy.random.Generator`` (SPEC 7).
+    metrics
+        Names to record (default: all of ``setting.metric_names``).
+    stride
+        Record iterations 0, stride, 2*stride, ... only (to save memory on long runs).
+    threads
+        Worker threads (default: rayon's, i.e. ``RAYON_NUM_THREADS`` or the core count).
+        Results do not depend on it.
+    progress
+        None: a progress bar for runs longer than about two seconds; True: always; False: never.
+    """
+    setting = check_setting(setting)
+    paradigm = check_paradigm(paradigm)
+    iterations = _checks.integer("iterations", iterations, minimum=0, maximum=2**62)
+    stride = _checks.integer("stride", stride, minimum=1, maximum=2**62)
+    reps = _replicate_range(replicates)
+    names = _metric_list(setting, metrics)
+    threads = _checks.optional_threads(threads)
+    mode = _checks.progress_mode(progress)
+    recorded = iterations // stride + 1
+    nbytes = len(reps) * len(names) * recorded * 8
+    if nbytes > _memory_limit():
+        raise ValueError(
+            f"the result would take {nbytes / 2**30:,.1f} GiB ({len(reps):,} replicates x "
+            f"{len(names)} metrics x {recorded:,} recorded iterations x 8 bytes), more than "
+            f"{_memory_limit() / 2**30:,.1f} GiB; record fewer iterations with stride=, fewer "
+            "metrics with metrics=, or run the replicates in ranges"
+        )
+    key = root_key(rng)
+    with Progress(mode, len(reps) * iterations, "generation", "simulate") as bar:
+        values = setting._simulate(
+            paradigm,
+            names,
+            iterations,
+            stride,
+            key,
+            reps.start,
+            len(reps),
+            threads,
+            bar.callback,
+        )
+    coords = {
+        "replicate": np.arange(reps.start, reps.stop, dtype=np.int64),
+        "iteration": np.arange(0, iterations + 1, stride, dtype=np.int64),
+    }
+    data = {}
+    for k, name in enumerate(names):
+        column = values[:, k, :]
+        if name == "support_size":
+            column = column.astype(np.int64)
+        data[name] = (("replicate", "iteration"), column)
+    attrs = {
+        "setting": repr(setting),
+        "paradigm": repr(paradigm),
+        "seed": key.seed,
+        "rng_key": key.hex,
+        "iterations": iterations,
+        "stride": stride,
+        "modelcollapse_version": _version(),
+    }
+    return Run(metrics=xr.Dataset(data, coords=coords, attrs=attrs), setting=setting, paradigm=paradigm)
+
+
+@dataclass(frozen=True, eq=False)
+class CollapseTimes:
+    """Per-replicate collapse times: ``times[r]`` is the first iteration at which one atom holds
+    all mass (0 if the real distribution has one atom); where ``censored[r]`` is True the replicate
+    had not collapsed by ``max_iterations`` and ``times[r]`` equals ``max_iterations``."""
+
+    times: npt.NDArray[np.int64]
+    censored: npt.NDArray[np.bool_]
+    max_iterations: int | None
+    replicates: range
+    attrs: dict[str, Any]
+
+    def __len__(self) -> int:
+        return int(self.times.size)
+
+    @property
+    def n_censored(self) -> int:
+        """How many replicates had not collapsed by ``max_iterations``."""
+        return int(np.count_nonzero(self.censored))
+
+    def _refuse_censored(self, what: str, lower_bound: bool) -> None:
+        if self.n_censored and not lower_bound:
+            raise ValueError(
+                f"{self.n_censored:,} of {len(self):,} replicates had not collapsed by "
+                f"max_iterations={self.max_iterations}, so their times are censored and the "
+                f"{what} is unknown; raise max_iterations, or pass lower_bound=True for a lower "
+                "bound that counts censored replicates as collapsing at max_iterations"
+            )
+
+    def mean(self, *, lower_bound: bool = False) -> float:
+        """Mean collapse time. Refuses censored data unless ``lower_bound=True``, which returns a
+        lower bound (censored replicates counted at ``max_iterations``)."""
+        self._refuse_censored("mean", lower_bound)
+        return float(self.times.mean())
+
+    def sem(self, *, lower_bound: bool = False) -> float:
+        """Standard error of the mean (sample standard deviation / sqrt(n)); NaN for one
+        replicate. With censored data it needs ``lower_bound=True`` and then describes the
+        lower-bound estimate only."""
+        self._refuse_censored("standard error", lower_bound)
+        if len(self) < 2:
+            return float("nan")
+        return float(self.times.std(ddof=1) / np.sqrt(len(self)))
+
+    def quantile(self, q: float | npt.ArrayLike) -> float | npt.NDArray[np.float64]:
+        """The q-quantile(s) of the collapse time: the smallest t with P(T <= t) >= q under the
+        empirical (Kaplan-Meier) distribution. Censoring is exact here (every censored replicate
+        is known to exceed max_iterations), so a quantile is refused only when it lies beyond
+        max_iterations."""
+        qs = np.asarray(q, dtype=np.float64)
+        if not np.all((qs >= 0) & (qs <= 1)):
+            raise ValueError(f"q must lie in [0, 1], got {q!r}")
+        t = self.times.astype(np.float64)
+        t[self.censored] = np.inf
+        out = np.quantile(t, qs, method="inverted_cdf")
+        if np.any(np.isinf(out)):
+            raise ValueError(
+                f"the requested quantile lies beyond max_iterations={self.max_iterations}: "
+                f"{self.n_censored:,} of {len(self):,} replicates are censored"
+            )
+        return float(out) if np.ndim(out) == 0 else out
+
+    def survival(self) -> pd.DataFrame:
+        """Kaplan-Meier estimate of P(T > t) with 95% confidence bounds (Greenwood), at each
+        distinct event or censoring time."""
+        from scipy import stats
+
+        data = stats.CensoredData(
+            uncensored=self.times[~self.censored], right=self.times[self.censored]
+        )
+        sf = stats.ecdf(data).sf
+        ci = sf.confidence_interval(0.95)
+        return pd.DataFrame(
+            {
+                "time": sf.quantiles,
+                "survival": sf.probabilities,
+                "lower": ci.low.probabilities,
+                "upper": ci.high.probabilities,
+            }
+        )
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per replicate: replicate, time, censored."""
+        return pd.DataFrame(
+            {
+                "replicate": np.arange(self.replicates.start, self.replicates.stop),
+                "time": self.times,
+                "censored": self.censored,
+            }
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"CollapseTimes(replicates={len(self):,}, censored={self.n_censored:,}, "
+            f"max_iterations={self.max_iterations})"
+        )
+
+
+def collapse_times(
+    setting: Setting,
+    paradigm: Paradigm | None = None,
+    *,
+    replicates: int | range,
+    rng: RNGLike = None,
+    max_iterations: int | None = None,
+    threads: int | None = None,
+    progress: bool | None = None,
+) -> CollapseTimes:
+    """Iterations until total collapse (one atom holds all mass), per replicate.
+
+    Under Replace (the default) every replicate collapses with probability one, so
+    ``max_iterations=None`` runs each to collapse (a long run answers Ctrl-C). Paradigms that
+    keep real data may never collapse: they require ``max_iterations``, and replicates still
+    alive then are marked ``censored``. Only the times are stored (9 bytes per replicate).
+    """
+    setting = check_setting(setting)
+    paradigm = check_paradigm(Replace() if paradigm is None else paradigm)
+    reps = _replicate_range(replicates)
+    if max_iterations is not None:
+        max_iterations = _checks.integer("max_iterations", max_iterations, minimum=0, maximum=2**62)
+    elif not isinstance(paradigm, Replace):
+        raise ValueError(
+            f"max_iterations is required under {type(paradigm).__name__}: paradigms that keep "
+            "real data may never collapse"
+        )
+    nbytes = 9 * len(reps)
+    if nbytes > _memory_limit():
+        raise ValueError(
+            f"{len(reps):,} replicates would take {nbytes / 2**30:,.1f} GiB; run them in ranges"
+        )
+    threads = _checks.optional_threads(threads)
+    mode = _checks.progress_mode(progress)
+    key = root_key(rng)
+    with Progress(mode, len(reps), "replicate", "collapse_times") as bar:
+        times, censored = setting._collapse_times(
+            paradigm, max_iterations, key, reps.start, len(reps), threads, bar.callback
+        )
+    attrs = {
+        "setting": repr(setting),
+        "paradigm": repr(paradigm),
+        "seed": key.seed,
+        "rng_key": key.hex,
+        "modelcollapse_version": _version(),
+    }
+    return CollapseTimes(
+        times=times.view(np.int64),
+        censored=censored,
+        max_iterations=max_iterations,
+        replicates=reps,
+        attrs=attrs,
+    )

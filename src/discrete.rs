@@ -1,0 +1,625 @@
+//! The discrete setting: a categorical distribution refit by multinomial resampling (Sec. 4.4's
+//! histogram; under Replace each atom's count is a Wright–Fisher chain).
+//!
+//! Generation 1's model is fit to the real data (the given counts, or one Multinomial(D, p0) draw
+//! per replicate); generation t+1's model is fit to the training set its paradigm builds from the
+//! real data and the synthetic draws of earlier models. No paradigm ever creates an atom outside
+//! the real data's support, so the paradigms that keep real data work on arrays aligned with the
+//! real atoms, while Replace keeps a compacted list of survivors, so that its cost per generation
+//! is proportional to the survivors.
+
+use rand::Rng;
+
+use crate::control::Control;
+use crate::error::{invalid, SimResult};
+use crate::exec;
+use crate::metrics::{discrete_metrics, DiscreteMetric, RealReference};
+use crate::rng::{replicate_rng, RootKey};
+use crate::sampling::{hypergeometric, multinomial, multinomial_weights};
+
+/// Largest sample size per generation: counts stay exact in f64 arithmetic below 2^53.
+pub const MAX_SAMPLES: u64 = 1 << 53;
+/// Largest number of items a pool may ever hold.
+const MAX_POOL: u64 = 1 << 62;
+/// Progress is reported in batches of this many generations.
+const PROGRESS_BATCH: u64 = 256;
+
+/// Which data the next model trains on (DESIGN §3), with sizes already in items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paradigm {
+    /// Only the newest synthetic sample of `samples` items.
+    Replace,
+    /// All real and synthetic data so far; each generation adds `per_generation` synthetic items.
+    Accumulate {
+        /// Synthetic items added per generation (round(growth x samples)).
+        per_generation: u64,
+    },
+    /// A uniform subsample of `size` items, without replacement, from the growing pool of real
+    /// data and `samples` synthetic items per generation.
+    AccumulateSubsample {
+        /// Training-set size.
+        size: u64,
+    },
+    /// `real_per_generation` items of real data (without replacement) plus
+    /// `samples - real_per_generation` fresh synthetic items.
+    MixReal {
+        /// Real items in every training set (round(fraction x samples)).
+        real_per_generation: u64,
+    },
+}
+
+/// The real distribution, its real data and the per-generation sample size.
+#[derive(Debug, Clone)]
+pub struct DiscreteSetting {
+    reference: RealReference,
+    real_counts: Option<Vec<u64>>,
+    samples: u64,
+}
+
+impl DiscreteSetting {
+    /// A setting from normalised-or-not `weights` (non-negative, finite, positive sum), optional
+    /// real `counts` (then the weights must be their proportions), `samples` = D per generation
+    /// and the tail set's share of real mass.
+    pub fn new(
+        weights: &[f64],
+        counts: Option<Vec<u64>>,
+        samples: u64,
+        tail_fraction: f64,
+    ) -> SimResult<Self> {
+        if weights.is_empty() {
+            return Err(invalid("weights", "must hold at least one atom"));
+        }
+        if weights.len() > u32::MAX as usize {
+            return Err(invalid("weights", "at most 2^32 - 1 atoms"));
+        }
+        if let Some(bad) = weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
+            return Err(invalid(
+                "weights",
+                format!("must be finite and non-negative, found {bad}"),
+            ));
+        }
+        let sum: f64 = weights.iter().sum();
+        if !(sum > 0.0 && sum.is_finite()) {
+            return Err(invalid("weights", "must have a positive, finite sum"));
+        }
+        if samples == 0 || samples > MAX_SAMPLES {
+            return Err(invalid(
+                "samples",
+                format!("must lie in [1, 2^53], got {samples}"),
+            ));
+        }
+        if let Some(c) = &counts {
+            if c.len() != weights.len() {
+                return Err(invalid("counts", "must have one entry per atom"));
+            }
+            let total = c.iter().try_fold(0u64, |acc, &x| acc.checked_add(x));
+            match total {
+                Some(t) if t > 0 && t <= MAX_POOL => {}
+                _ => return Err(invalid("counts", "must sum to a value in [1, 2^62]")),
+            }
+        }
+        let p0 = weights.iter().map(|w| w / sum).collect();
+        Ok(Self {
+            reference: RealReference::new(p0, tail_fraction)?,
+            real_counts: counts,
+            samples,
+        })
+    }
+
+    /// Number of atoms K.
+    pub fn atoms(&self) -> usize {
+        self.reference.atoms()
+    }
+
+    /// Size N of the real data.
+    pub fn real_size(&self) -> u64 {
+        self.real_counts
+            .as_ref()
+            .map_or(self.samples, |c| c.iter().sum())
+    }
+
+    /// Check that `paradigm` can run for `generations` generations on this setting.
+    pub fn check_paradigm(&self, paradigm: Paradigm, generations: u64) -> SimResult<()> {
+        let n = self.real_size();
+        let d = self.samples;
+        let per_generation_growth = match paradigm {
+            Paradigm::Replace | Paradigm::MixReal { .. } => 0,
+            Paradigm::Accumulate { per_generation } => per_generation,
+            Paradigm::AccumulateSubsample { .. } => d,
+        };
+        match paradigm {
+            Paradigm::AccumulateSubsample { size } if size == 0 || size > n + d => {
+                return Err(invalid(
+                    "size",
+                    format!(
+                        "must lie in [1, {}] (the pool holds real data N = {n} plus D = {d} \
+                         synthetic items when the first subsample is drawn), got {size}",
+                        n + d
+                    ),
+                ));
+            }
+            Paradigm::MixReal {
+                real_per_generation,
+            } if real_per_generation > n.min(d) => {
+                return Err(invalid(
+                    "fraction",
+                    format!(
+                        "round(fraction x samples) = {real_per_generation} real items per \
+                         generation exceeds the {n} real items available"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        let grown = per_generation_growth
+            .checked_mul(generations)
+            .and_then(|g| g.checked_add(n));
+        if grown.is_none_or(|g| g > MAX_POOL) {
+            return Err(invalid(
+                "iterations",
+                "the accumulated pool would exceed 2^62 items; use fewer iterations or samples",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One replicate's chain of fitted models.
+struct Chain<'a> {
+    setting: &'a DiscreteSetting,
+    paradigm: Paradigm,
+    /// Atom index of each position. Replace: the survivors; otherwise: the real data's atoms.
+    atoms: Vec<u32>,
+    /// The current model's training counts, aligned with `atoms`.
+    model: Vec<u64>,
+    model_total: u64,
+    /// Real data counts aligned with `atoms` (paradigms that keep real data).
+    real: Vec<u64>,
+    real_total: u64,
+    /// Pool of real and all synthetic data (AccumulateSubsample; Accumulate's pool is `model`).
+    pool: Vec<u64>,
+    pool_total: u64,
+    scratch: Vec<u64>,
+    scratch2: Vec<u64>,
+    support: usize,
+    generation: u64,
+}
+
+impl<'a> Chain<'a> {
+    /// Draw (or take) the real data and fit generation 1's model to it.
+    fn new<R: Rng>(setting: &'a DiscreteSetting, paradigm: Paradigm, rng: &mut R) -> Self {
+        let k = setting.atoms();
+        let mut dense = vec![0u64; k];
+        match &setting.real_counts {
+            Some(c) => dense.copy_from_slice(c),
+            None => multinomial_weights(rng, setting.samples, setting.reference.p0(), &mut dense),
+        }
+        let mut pairs: Vec<(u64, u32)> = dense
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(i, &c)| (c, i as u32))
+            .collect();
+        // Largest first, so that the conditional-binomial chain ends early on the small atoms.
+        pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let atoms: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+        let real: Vec<u64> = pairs.iter().map(|p| p.0).collect();
+        let real_total: u64 = real.iter().sum();
+        let len = atoms.len();
+        let keeps_pool = matches!(paradigm, Paradigm::AccumulateSubsample { .. });
+        Self {
+            setting,
+            paradigm,
+            atoms,
+            model: real.clone(),
+            model_total: real_total,
+            pool: if keeps_pool { real.clone() } else { Vec::new() },
+            pool_total: real_total,
+            real: if paradigm == Paradigm::Replace {
+                Vec::new()
+            } else {
+                real
+            },
+            real_total,
+            scratch: vec![0; len],
+            scratch2: vec![0; len],
+            support: len,
+            generation: 1,
+        }
+    }
+
+    /// Fit the next generation's model.
+    fn step<R: Rng>(&mut self, rng: &mut R) {
+        let d = self.setting.samples;
+        let len = self.atoms.len();
+        match self.paradigm {
+            Paradigm::Replace => {
+                if self.support > 1 {
+                    let drawn = &mut self.scratch[..len];
+                    multinomial(rng, d, &self.model, self.model_total, drawn);
+                    let mut kept = 0;
+                    for (i, &x) in drawn.iter().enumerate() {
+                        if x > 0 {
+                            self.atoms[kept] = self.atoms[i];
+                            self.model[kept] = x;
+                            kept += 1;
+                        }
+                    }
+                    self.atoms.truncate(kept);
+                    self.model.truncate(kept);
+                    sort_by_count(&mut self.atoms, &mut self.model, &mut self.scratch2);
+                    self.support = kept;
+                }
+                self.model_total = d;
+            }
+            Paradigm::Accumulate { per_generation } => {
+                multinomial(
+                    rng,
+                    per_generation,
+                    &self.model,
+                    self.model_total,
+                    &mut self.scratch,
+                );
+                for (m, x) in self.model.iter_mut().zip(&self.scratch) {
+                    *m += x;
+                }
+                self.model_total += per_generation;
+            }
+            Paradigm::AccumulateSubsample { size } => {
+                multinomial(rng, d, &self.model, self.model_total, &mut self.scratch);
+                for (p, x) in self.pool.iter_mut().zip(&self.scratch) {
+                    *p += x;
+                }
+                self.pool_total += d;
+                hypergeometric(rng, size, &self.pool, self.pool_total, &mut self.model);
+                self.model_total = size;
+                self.support = count_nonzero(&self.model);
+            }
+            Paradigm::MixReal {
+                real_per_generation,
+            } => {
+                let synthetic = d - real_per_generation;
+                multinomial(
+                    rng,
+                    synthetic,
+                    &self.model,
+                    self.model_total,
+                    &mut self.scratch,
+                );
+                hypergeometric(
+                    rng,
+                    real_per_generation,
+                    &self.real,
+                    self.real_total,
+                    &mut self.scratch2,
+                );
+                for ((m, a), b) in self.model.iter_mut().zip(&self.scratch).zip(&self.scratch2) {
+                    *m = a + b;
+                }
+                self.model_total = d;
+                self.support = count_nonzero(&self.model);
+            }
+        }
+        self.generation += 1;
+    }
+
+    /// The model as (atom index, probability) over its support.
+    fn probabilities(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
+        let inv = 1.0 / self.model_total as f64;
+        self.atoms
+            .iter()
+            .zip(&self.model)
+            .filter(|(_, &c)| c > 0)
+            .map(move |(&i, &c)| (i, c as f64 * inv))
+    }
+
+    fn collapsed(&self) -> bool {
+        self.support <= 1
+    }
+}
+
+fn count_nonzero(counts: &[u64]) -> usize {
+    counts.iter().filter(|&&c| c > 0).count()
+}
+
+/// Sort survivors by decreasing count (ties by atom index), keeping `atoms` aligned.
+fn sort_by_count(atoms: &mut [u32], counts: &mut [u64], key: &mut Vec<u64>) {
+    // Pack (count, !index) into one u64 key where it fits, so that one unstable sort on plain
+    // integers orders both; fall back to a pair sort for counts of 2^32 and more.
+    let fits = counts.iter().all(|&c| c < (1 << 32));
+    if fits {
+        key.clear();
+        key.extend(
+            counts
+                .iter()
+                .zip(atoms.iter())
+                .map(|(&c, &i)| (c << 32) | u64::from(!i)),
+        );
+        key.sort_unstable_by(|a, b| b.cmp(a));
+        for ((slot_c, slot_i), k) in counts.iter_mut().zip(atoms.iter_mut()).zip(key.iter()) {
+            *slot_c = k >> 32;
+            *slot_i = !(*k as u32);
+        }
+    } else {
+        let mut pairs: Vec<(u64, u32)> =
+            counts.iter().copied().zip(atoms.iter().copied()).collect();
+        pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for ((slot_c, slot_i), (c, i)) in counts.iter_mut().zip(atoms.iter_mut()).zip(pairs) {
+            *slot_c = c;
+            *slot_i = i;
+        }
+    }
+}
+
+/// What `simulate` records.
+#[derive(Debug, Clone)]
+pub struct SimulateSpec {
+    /// Generations after the real distribution (iteration 0).
+    pub iterations: u64,
+    /// Record iterations 0, stride, 2 stride, ... up to `iterations`.
+    pub stride: u64,
+    /// Metrics to record, in output order.
+    pub metrics: Vec<DiscreteMetric>,
+}
+
+impl SimulateSpec {
+    /// Number of recorded iterations.
+    pub fn recorded(&self) -> usize {
+        (self.iterations / self.stride + 1) as usize
+    }
+
+    /// Values per replicate in the output.
+    pub fn row_len(&self) -> usize {
+        self.recorded() * self.metrics.len()
+    }
+}
+
+/// Simulate replicates `first..first + replicates`; the output holds, per replicate, one block per
+/// metric of `spec.recorded()` values: shape (replicates, metrics, recorded), row-major.
+pub fn simulate(
+    setting: &DiscreteSetting,
+    paradigm: Paradigm,
+    spec: &SimulateSpec,
+    key: &RootKey,
+    first: u64,
+    replicates: usize,
+    control: &Control,
+) -> SimResult<Vec<f64>> {
+    if spec.stride == 0 {
+        return Err(invalid("stride", "must be at least 1"));
+    }
+    if spec.metrics.is_empty() {
+        return Err(invalid("metrics", "must name at least one metric"));
+    }
+    setting.check_paradigm(paradigm, spec.iterations)?;
+    let recorded = spec.recorded();
+    let row_len = spec.row_len();
+    let total = replicates
+        .checked_mul(row_len)
+        .ok_or_else(|| invalid("replicates", "the result would not fit in memory"))?;
+    let mut out = vec![0.0; total];
+    let mut initial = vec![0.0; spec.metrics.len()];
+    discrete_metrics(
+        setting
+            .reference
+            .p0()
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| (i as u32, p)),
+        &setting.reference,
+        &spec.metrics,
+        &mut initial,
+        1,
+    );
+    exec::for_each_row(&mut out, row_len, first, control, |replicate, row| {
+        for (k, &v) in initial.iter().enumerate() {
+            row[k * recorded] = v;
+        }
+        if spec.iterations == 0 {
+            return Ok(());
+        }
+        let mut rng = replicate_rng(key, replicate);
+        let mut chain = Chain::new(setting, paradigm, &mut rng);
+        let mut pending = 0;
+        loop {
+            let t = chain.generation;
+            if t % spec.stride == 0 {
+                let j = (t / spec.stride) as usize;
+                discrete_metrics(
+                    chain.probabilities(),
+                    &setting.reference,
+                    &spec.metrics,
+                    &mut row[j..],
+                    recorded,
+                );
+            }
+            pending += 1;
+            if pending == PROGRESS_BATCH {
+                control.advance(pending);
+                pending = 0;
+                control.check()?;
+            }
+            if t == spec.iterations {
+                break;
+            }
+            chain.step(&mut rng);
+        }
+        control.advance(pending);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// First iteration at which one atom holds all mass, per replicate, with a flag for replicates
+/// that had not collapsed by `max_iterations` (their time is then `max_iterations`).
+pub fn collapse_times(
+    setting: &DiscreteSetting,
+    paradigm: Paradigm,
+    max_iterations: u64,
+    key: &RootKey,
+    first: u64,
+    replicates: usize,
+    control: &Control,
+) -> SimResult<(Vec<u64>, Vec<bool>)> {
+    if paradigm != Paradigm::Replace {
+        setting.check_paradigm(paradigm, max_iterations)?;
+    }
+    let mut times = vec![0u64; replicates];
+    let mut censored = vec![false; replicates];
+    let starts_collapsed = setting.reference.real_support() <= 1;
+    exec::for_each_pair(
+        &mut times,
+        &mut censored,
+        first,
+        control,
+        |replicate, time, cens| {
+            if starts_collapsed {
+                return Ok(());
+            }
+            if max_iterations == 0 {
+                *cens = true;
+                return Ok(());
+            }
+            let mut rng = replicate_rng(key, replicate);
+            let mut chain = Chain::new(setting, paradigm, &mut rng);
+            let mut since_check = 0;
+            while !chain.collapsed() {
+                if chain.generation == max_iterations {
+                    *cens = true;
+                    break;
+                }
+                since_check += 1;
+                if since_check == PROGRESS_BATCH {
+                    since_check = 0;
+                    control.check()?;
+                }
+                chain.step(&mut rng);
+            }
+            *time = chain.generation;
+            control.advance(1);
+            Ok(())
+        },
+    )?;
+    Ok((times, censored))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::key_from_words;
+
+    fn key() -> RootKey {
+        key_from_words([11, 22, 33, 44])
+    }
+
+    fn uniform(k: usize, d: u64) -> DiscreteSetting {
+        DiscreteSetting::new(&vec![1.0; k], None, d, 0.1).unwrap()
+    }
+
+    #[test]
+    fn counts_sum_to_training_size_and_support_never_grows() {
+        let s = uniform(20, 50);
+        let mut rng = replicate_rng(&key(), 0);
+        let mut chain = Chain::new(&s, Paradigm::Replace, &mut rng);
+        let mut support = chain.support;
+        for _ in 0..300 {
+            chain.step(&mut rng);
+            assert_eq!(chain.model.iter().sum::<u64>(), 50);
+            assert!(chain.support <= support);
+            assert!(chain.model.iter().all(|&c| c > 0));
+            support = chain.support;
+        }
+    }
+
+    #[test]
+    fn accumulate_never_loses_a_real_atom() {
+        let s = uniform(30, 40);
+        let mut rng = replicate_rng(&key(), 5);
+        let p = Paradigm::Accumulate { per_generation: 40 };
+        let mut chain = Chain::new(&s, p, &mut rng);
+        let start = chain.support;
+        for t in 0..200u64 {
+            chain.step(&mut rng);
+            assert_eq!(chain.support, start);
+            assert_eq!(chain.model_total, 40 + 40 * (t + 1));
+        }
+    }
+
+    #[test]
+    fn subsample_and_mix_have_the_right_sizes() {
+        let s = uniform(10, 30);
+        let mut rng = replicate_rng(&key(), 1);
+        let mut sub = Chain::new(&s, Paradigm::AccumulateSubsample { size: 45 }, &mut rng);
+        let mut mix = Chain::new(
+            &s,
+            Paradigm::MixReal {
+                real_per_generation: 12,
+            },
+            &mut rng,
+        );
+        for _ in 0..50 {
+            sub.step(&mut rng);
+            mix.step(&mut rng);
+            assert_eq!(sub.model.iter().sum::<u64>(), 45);
+            assert_eq!(mix.model.iter().sum::<u64>(), 30);
+        }
+        assert!(s
+            .check_paradigm(Paradigm::AccumulateSubsample { size: 61 }, 5)
+            .is_err());
+        assert!(s
+            .check_paradigm(
+                Paradigm::MixReal {
+                    real_per_generation: 31
+                },
+                5
+            )
+            .is_err());
+    }
+
+    #[test]
+    fn same_key_same_result_for_any_split() {
+        let s = uniform(8, 20);
+        let spec = SimulateSpec {
+            iterations: 40,
+            stride: 3,
+            metrics: DiscreteMetric::ALL.to_vec(),
+        };
+        let c = Control::new();
+        let all = simulate(&s, Paradigm::Replace, &spec, &key(), 0, 10, &c).unwrap();
+        let a = simulate(&s, Paradigm::Replace, &spec, &key(), 0, 4, &c).unwrap();
+        let b = simulate(&s, Paradigm::Replace, &spec, &key(), 4, 6, &c).unwrap();
+        let joined: Vec<f64> = a.into_iter().chain(b).collect();
+        assert_eq!(all.len(), joined.len());
+        assert!(all
+            .iter()
+            .zip(&joined)
+            .all(|(x, y)| x.to_bits() == y.to_bits()));
+    }
+
+    #[test]
+    fn collapse_times_are_finite_under_replace() {
+        let s = uniform(3, 10);
+        let c = Control::new();
+        let (times, censored) =
+            collapse_times(&s, Paradigm::Replace, u64::MAX, &key(), 0, 200, &c).unwrap();
+        assert!(censored.iter().all(|&x| !x));
+        assert!(times.iter().all(|&t| t >= 1));
+        let one = DiscreteSetting::new(&[0.0, 1.0], None, 10, 0.1).unwrap();
+        let (t0, _) = collapse_times(&one, Paradigm::Replace, 5, &key(), 0, 3, &c).unwrap();
+        assert_eq!(t0, vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn cancelled_runs_stop() {
+        let s = uniform(50, 1000);
+        let c = Control::new();
+        c.cancel();
+        let spec = SimulateSpec {
+            iterations: 100_000,
+            stride: 1000,
+            metrics: vec![DiscreteMetric::Entropy],
+        };
+        let r = simulate(&s, Paradigm::Replace, &spec, &key(), 0, 4, &c);
+        assert_eq!(r, Err(crate::SimError::Interrupted));
+    }
+}

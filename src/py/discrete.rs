@@ -1,0 +1,131 @@
+//! Bindings for the discrete setting.
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use super::run::run_detached;
+use crate::discrete::{self, DiscreteSetting, Paradigm, SimulateSpec};
+use crate::error::invalid;
+use crate::metrics::DiscreteMetric;
+use crate::rng::key_from_words;
+
+fn setting(
+    weights: &PyReadonlyArray1<'_, f64>,
+    counts: Option<&PyReadonlyArray1<'_, u64>>,
+    samples: u64,
+    tail: f64,
+) -> PyResult<DiscreteSetting> {
+    let weights = weights.as_array().to_vec();
+    let counts = counts.map(|c| c.as_array().to_vec());
+    Ok(DiscreteSetting::new(&weights, counts, samples, tail)?)
+}
+
+fn paradigm(name: &str, value: u64) -> PyResult<Paradigm> {
+    Ok(match name {
+        "replace" => Paradigm::Replace,
+        "accumulate" => Paradigm::Accumulate {
+            per_generation: value,
+        },
+        "accumulate_subsample" => Paradigm::AccumulateSubsample { size: value },
+        "mix_real" => Paradigm::MixReal {
+            real_per_generation: value,
+        },
+        other => {
+            return Err(invalid("paradigm", format!("unknown paradigm {other:?}")).into());
+        }
+    })
+}
+
+/// Simulate replicates `first .. first + replicates`; returns a flat float64 array of shape
+/// (replicates, len(metrics), iterations // stride + 1).
+#[pyfunction]
+#[pyo3(signature = (weights, counts, samples, tail, paradigm_name, paradigm_value, metrics,
+                    iterations, stride, key, first, replicates, threads=None, progress=None))]
+pub fn simulate_discrete<'py>(
+    py: Python<'py>,
+    weights: PyReadonlyArray1<'py, f64>,
+    counts: Option<PyReadonlyArray1<'py, u64>>,
+    samples: u64,
+    tail: f64,
+    paradigm_name: &str,
+    paradigm_value: u64,
+    metrics: Vec<String>,
+    iterations: u64,
+    stride: u64,
+    key: [u64; 4],
+    first: u64,
+    replicates: usize,
+    threads: Option<usize>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let setting = setting(&weights, counts.as_ref(), samples, tail)?;
+    let paradigm = paradigm(paradigm_name, paradigm_value)?;
+    let metrics = metrics
+        .iter()
+        .map(|m| DiscreteMetric::from_name(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let spec = SimulateSpec {
+        iterations,
+        stride,
+        metrics,
+    };
+    let key = key_from_words(key);
+    let out = run_detached(py, threads, progress.as_ref(), |control| {
+        discrete::simulate(&setting, paradigm, &spec, &key, first, replicates, control)
+    })?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// Per-replicate collapse times and censoring flags, as numpy arrays.
+type TimesAndCensored<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<bool>>);
+
+/// Collapse times of replicates `first .. first + replicates`: (times as uint64, censored flags).
+#[pyfunction]
+#[pyo3(signature = (weights, counts, samples, paradigm_name, paradigm_value, max_iterations,
+                    key, first, replicates, threads=None, progress=None))]
+pub fn collapse_times_discrete<'py>(
+    py: Python<'py>,
+    weights: PyReadonlyArray1<'py, f64>,
+    counts: Option<PyReadonlyArray1<'py, u64>>,
+    samples: u64,
+    paradigm_name: &str,
+    paradigm_value: u64,
+    max_iterations: Option<u64>,
+    key: [u64; 4],
+    first: u64,
+    replicates: usize,
+    threads: Option<usize>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<TimesAndCensored<'py>> {
+    let setting = setting(&weights, counts.as_ref(), samples, 0.1)?;
+    let paradigm = paradigm(paradigm_name, paradigm_value)?;
+    if paradigm != Paradigm::Replace && max_iterations.is_none() {
+        return Err(invalid(
+            "max_iterations",
+            "is required under paradigms that keep real data: total collapse may never come",
+        )
+        .into());
+    }
+    let key = key_from_words(key);
+    let (times, censored) = run_detached(py, threads, progress.as_ref(), |control| {
+        discrete::collapse_times(
+            &setting,
+            paradigm,
+            max_iterations.unwrap_or(u64::MAX),
+            &key,
+            first,
+            replicates,
+            control,
+        )
+    })?;
+    Ok((
+        PyArray1::from_vec(py, times),
+        PyArray1::from_vec(py, censored),
+    ))
+}
+
+/// Names of the discrete metrics, in the order the kernel knows them.
+#[pyfunction]
+pub fn discrete_metric_names() -> Vec<&'static str> {
+    DiscreteMetric::ALL.iter().map(|m| m.name()).collect()
+}
