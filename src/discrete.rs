@@ -48,6 +48,19 @@ pub enum Paradigm {
     },
 }
 
+impl Paradigm {
+    /// The same paradigm in its cheapest form: a mix with no real data is Replace, which keeps a
+    /// compacted list of survivors instead of arrays over the real atoms.
+    fn normalized(self) -> Self {
+        match self {
+            Paradigm::MixReal {
+                real_per_generation: 0,
+            } => Paradigm::Replace,
+            other => other,
+        }
+    }
+}
+
 /// The real distribution, its real data and the per-generation sample size.
 #[derive(Debug, Clone)]
 pub struct DiscreteSetting {
@@ -188,6 +201,7 @@ struct Chain<'a> {
 impl<'a> Chain<'a> {
     /// Draw (or take) the real data and fit generation 1's model to it.
     fn new<R: Rng>(setting: &'a DiscreteSetting, paradigm: Paradigm, rng: &mut R) -> Self {
+        let paradigm = paradigm.normalized();
         let k = setting.atoms();
         let mut dense = vec![0u64; k];
         match &setting.real_counts {
@@ -249,6 +263,9 @@ impl<'a> Chain<'a> {
                     self.model.truncate(kept);
                     sort_by_count(&mut self.atoms, &mut self.model, &mut self.scratch2);
                     self.support = kept;
+                } else {
+                    // A collapsed model draws all D items on its one atom.
+                    self.model[0] = d;
                 }
                 self.model_total = d;
             }
@@ -529,6 +546,15 @@ mod tests {
             assert!(chain.model.iter().all(|&c| c > 0));
             support = chain.support;
         }
+    }
+
+    #[test]
+    fn collapsed_model_keeps_its_training_size() {
+        let s = DiscreteSetting::new(&[1.0], Some(vec![2]), 1, 0.1).unwrap();
+        let mut rng = replicate_rng(&key(), 0);
+        let mut chain = Chain::new(&s, Paradigm::Replace, &mut rng);
+        chain.step(&mut rng);
+        assert_eq!((chain.model.as_slice(), chain.model_total), (&[1][..], 1));
     }
 
     #[test]

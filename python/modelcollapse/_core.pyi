@@ -1,8 +1,16 @@
 """The compiled core. Users call the `modelcollapse` package; these signatures are internal."""
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 import numpy.typing as npt
-from collections.abc import Callable, Sequence
+
+__all__ = [
+    "__version__",
+    "collapse_times_discrete",
+    "discrete_metric_names",
+    "simulate_discrete",
+]
 
 __version__: str
 

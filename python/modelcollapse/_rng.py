@@ -7,12 +7,11 @@ replicate's numbers depend only on (key, r): not on threads, chunks or the order
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 
 #: What every entry point accepts as `rng`.
-RNGLike = Union[None, int, np.integer, np.random.SeedSequence, np.random.Generator]
+RNGLike = None | int | np.integer | np.random.SeedSequence | np.random.Generator
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,9 @@ class Discrete:
         return hash((self.weights.tobytes(), counts, self.samples, self.tail))
 
     def __repr__(self) -> str:
-        source, arr = ("counts", self.counts) if self.counts is not None else ("weights", self.weights)
+        source, arr = (
+            ("counts", self.counts) if self.counts is not None else ("weights", self.weights)
+        )
         shown = np.array2string(arr, precision=4, threshold=8, separator=", ")
         tail = "" if self.tail == 0.1 else f", tail={self.tail}"
         return f"Discrete({source}={shown}, samples={self.samples}{tail})"

@@ -171,7 +171,9 @@ def simulate(
         "stride": stride,
         "modelcollapse_version": _version(),
     }
-    return Run(metrics=xr.Dataset(data, coords=coords, attrs=attrs), setting=setting, paradigm=paradigm)
+    return Run(
+        metrics=xr.Dataset(data, coords=coords, attrs=attrs), setting=setting, paradigm=paradigm
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,21 +239,28 @@ class CollapseTimes:
         return float(out) if np.ndim(out) == 0 else out
 
     def survival(self) -> pd.DataFrame:
-        """Kaplan-Meier estimate of P(T > t) with 95% confidence bounds (Greenwood), at each
-        distinct event or censoring time."""
+        """Kaplan-Meier estimate of P(T > t) with 95% confidence bounds (Greenwood's formula,
+        scipy.stats.ecdf), at each distinct event or censoring time. Where the estimate has
+        reached 0 the bounds are 0 too (Greenwood's interval is undefined there)."""
+        import warnings
+
         from scipy import stats
 
         data = stats.CensoredData(
             uncensored=self.times[~self.censored], right=self.times[self.censored]
         )
         sf = stats.ecdf(data).sf
-        ci = sf.confidence_interval(0.95)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The confidence interval is undefined")
+            ci = sf.confidence_interval(0.95)
+        survival = sf.probabilities
+        ended = survival == 0
         return pd.DataFrame(
             {
                 "time": sf.quantiles,
-                "survival": sf.probabilities,
-                "lower": ci.low.probabilities,
-                "upper": ci.high.probabilities,
+                "survival": survival,
+                "lower": np.where(ended, 0.0, ci.low.probabilities),
+                "upper": np.where(ended, 0.0, ci.high.probabilities),
             }
         )
 
