@@ -25,7 +25,9 @@ Entropy uses a table of c*log(c) for integer counts: H = log D - sum_i c_i log c
 
 Throughput is replicates per second, the best of ``--repeats`` interleaved runs of each
 measurement (time.perf_counter), after one small warm-up run of each implementation. The library
-runs with threads=1 and threads=2; the ratio column compares 2 library threads with numpy.
+runs with threads=1 and threads=2; the ratio column compares 2 library threads with numpy. The
+details list how many cores each best run kept busy (CPU time / wall time): if the 2-thread run
+got well under 2, other processes were competing and its numbers understate the library.
 Sanity checks: case 1's mean collapse time and case 2's mean final entropy must agree between
 numpy and the library within 4 standard errors.
 """
@@ -186,14 +188,23 @@ def compare(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 # --- measuring --------------------------------------------------------------------------------
 
 
-def seconds(f: Callable[[], object]) -> float:
-    start = time.perf_counter()
+def cpu_seconds() -> float:
+    """User plus system CPU time of this process, all threads."""
+    t = os.times()
+    return t.user + t.system
+
+
+def timed(f: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock seconds of f() and the CPU cores it kept busy on average (CPU time / wall)."""
+    cpu, start = cpu_seconds(), time.perf_counter()
     f()
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    return wall, (cpu_seconds() - cpu) / wall
 
 
-def measure(case: Case, repeats: int) -> dict[str, float]:
-    """Best time of each implementation over `repeats` interleaved rounds, after a warm-up."""
+def measure(case: Case, repeats: int) -> dict[str, tuple[float, float]]:
+    """Best (wall seconds, cores busy) of each implementation over `repeats` interleaved rounds,
+    after a warm-up."""
     warm = max(case.replicates // 10, 2)
     case.run_library(warm, 2)
     case.run_numpy(warm)
@@ -202,15 +213,15 @@ def measure(case: Case, repeats: int) -> dict[str, float]:
         "mc 1t": lambda: case.run_library(case.replicates, 1),
         "mc 2t": lambda: case.run_library(case.replicates, 2),
     }
-    best = dict.fromkeys(runs, math.inf)
+    best = dict.fromkeys(runs, (math.inf, 0.0))
     for _ in range(repeats):
         for name, run in runs.items():
-            best[name] = min(best[name], seconds(run))
+            best[name] = min(best[name], timed(run))
     return best
 
 
-def print_report(case: Case, best: dict[str, float]) -> list[str]:
-    rate = {name: case.replicates / t for name, t in best.items()}
+def table_rows(case: Case, best: dict[str, tuple[float, float]]) -> list[str]:
+    rate = {name: case.replicates / t for name, (t, _) in best.items()}
     rows = [
         ("mc 2t / numpy", rate["mc 2t"] / rate["numpy"], case.target_vs_numpy),
         ("mc 2t / mc 1t", rate["mc 2t"] / rate["mc 1t"], TARGET_THREADS),
@@ -245,13 +256,13 @@ def main() -> None:
     table, details = [], []
     for case in cases:
         best = measure(case, repeats)
-        table += print_report(case, best)
+        table += table_rows(case, best)
         what, m_np, m_lib, z = case.check()
         status = "ok" if z < MAX_Z else "MISMATCH"
+        runs = ", ".join(f"{name} {t:.3f} s on {c:.2f} cores" for name, (t, c) in best.items())
         details.append(
-            f"{case.name} ({case.replicates:,} replicates): seconds numpy {best['numpy']:.3f}, "
-            f"mc 1t {best['mc 1t']:.3f}, mc 2t {best['mc 2t']:.3f}; {what}: numpy {m_np:.4f}, "
-            f"library {m_lib:.4f} ({z:.2f} SE apart, {status})"
+            f"{case.name} ({case.replicates:,} replicates): {runs}\n"
+            f"    {what}: numpy {m_np:.4f}, library {m_lib:.4f} ({z:.2f} SE apart, {status})"
         )
     print()
     print(
@@ -261,6 +272,7 @@ def main() -> None:
     print("\n".join(table))
     print()
     print("\n".join(details))
+    print("(cores = CPU time / wall time; well under 2 for mc 2t means other processes competed)")
     print(f"\ntotal {time.perf_counter() - start:.1f} s, load average now {os.getloadavg()[0]:.2f}")
 
 
