@@ -13,7 +13,7 @@ use rand::Rng;
 use crate::control::Control;
 use crate::error::{invalid, SimResult};
 use crate::exec;
-use crate::metrics::{discrete_metrics, DiscreteMetric, RealReference};
+use crate::metrics::{discrete_metrics, ln_count, needs_log, DiscreteMetric, RealReference};
 use crate::rng::{replicate_rng, RootKey};
 use crate::sampling::{hypergeometric, multinomial, multinomial_weights};
 
@@ -320,14 +320,23 @@ impl<'a> Chain<'a> {
         self.generation += 1;
     }
 
-    /// The model as (atom index, probability) over its support.
-    fn probabilities(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
+    /// The model as (atom index, probability, ln probability) over its support; ln p is 0
+    /// unless `with_log`.
+    fn probabilities(&self, with_log: bool) -> impl Iterator<Item = (u32, f64, f64)> + '_ {
         let inv = 1.0 / self.model_total as f64;
+        let ln_total = (self.model_total as f64).ln();
         self.atoms
             .iter()
             .zip(&self.model)
             .filter(|(_, &c)| c > 0)
-            .map(move |(&i, &c)| (i, c as f64 * inv))
+            .map(move |(&i, &c)| {
+                let ln_p = if with_log {
+                    ln_count(c) - ln_total
+                } else {
+                    0.0
+                };
+                (i, c as f64 * inv, ln_p)
+            })
     }
 
     fn collapsed(&self) -> bool {
@@ -352,7 +361,7 @@ fn sort_by_count(atoms: &mut [u32], counts: &mut [u64], key: &mut Vec<u64>) {
                 .zip(atoms.iter())
                 .map(|(&c, &i)| (c << 32) | u64::from(!i)),
         );
-        key.sort_unstable_by(|a, b| b.cmp(a));
+        key.sort_unstable();
         for ((slot_c, slot_i), k) in counts.iter_mut().zip(atoms.iter_mut()).zip(key.iter()) {
             *slot_c = k >> 32;
             *slot_i = !(*k as u32);
@@ -411,6 +420,7 @@ pub fn simulate(
     setting.check_paradigm(paradigm, spec.iterations)?;
     let recorded = spec.recorded();
     let row_len = spec.row_len();
+    let with_log = needs_log(&spec.metrics);
     let total = replicates
         .checked_mul(row_len)
         .ok_or_else(|| invalid("replicates", "the result would not fit in memory"))?;
@@ -422,7 +432,7 @@ pub fn simulate(
             .p0()
             .iter()
             .enumerate()
-            .map(|(i, &p)| (i as u32, p)),
+            .map(|(i, &p)| (i as u32, p, p.ln())),
         &setting.reference,
         &spec.metrics,
         &mut initial,
@@ -443,7 +453,7 @@ pub fn simulate(
             if t % spec.stride == 0 {
                 let j = (t / spec.stride) as usize;
                 discrete_metrics(
-                    chain.probabilities(),
+                    chain.probabilities(with_log),
                     &setting.reference,
                     &spec.metrics,
                     &mut row[j..],

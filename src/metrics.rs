@@ -122,10 +122,32 @@ impl RealReference {
     }
 }
 
-/// Evaluate `wanted` on a model given as (atom index, probability) pairs over its support, writing
-/// metric k into `out[k * stride_out]`.
+/// Does any of `wanted` need ln p of every atom?
+pub fn needs_log(wanted: &[DiscreteMetric]) -> bool {
+    wanted
+        .iter()
+        .any(|m| matches!(m, DiscreteMetric::Entropy | DiscreteMetric::NllReal))
+}
+
+/// ln c for a positive integer count: a table for small counts (the long tails of large
+/// distributions are made of them), `ln` beyond.
+#[inline]
+pub fn ln_count(c: u64) -> f64 {
+    const SMALL: usize = 4096;
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| (0..SMALL).map(|k| (k as f64).ln()).collect());
+    if (c as usize) < SMALL {
+        table[c as usize]
+    } else {
+        (c as f64).ln()
+    }
+}
+
+/// Evaluate `wanted` on a model given as (atom index, probability, ln probability) over its
+/// support (ln p may be 0 when [`needs_log`] is false), writing metric k into
+/// `out[k * stride_out]`.
 pub fn discrete_metrics(
-    atoms: impl Iterator<Item = (u32, f64)>,
+    atoms: impl Iterator<Item = (u32, f64, f64)>,
     reference: &RealReference,
     wanted: &[DiscreteMetric],
     out: &mut [f64],
@@ -142,7 +164,7 @@ pub fn discrete_metrics(
     let mut cross = 0.0;
     let mut tail = 0.0;
     let mut max_p: f64 = 0.0;
-    for (index, p) in atoms {
+    for (index, p, ln_p) in atoms {
         if p <= 0.0 {
             continue;
         }
@@ -157,12 +179,12 @@ pub fn discrete_metrics(
             tail += p;
         }
         if need_entropy {
-            entropy -= p * p.ln();
+            entropy -= p * ln_p;
         }
         if q > 0.0 {
             covered += 1;
             if need_nll {
-                cross -= q * p.ln();
+                cross -= q * ln_p;
             }
         }
     }
@@ -196,7 +218,7 @@ mod tests {
         let reference = RealReference::new(p0.to_vec(), tail).unwrap();
         let mut out = vec![0.0; DiscreteMetric::ALL.len()];
         discrete_metrics(
-            p.iter().enumerate().map(|(i, &x)| (i as u32, x)),
+            p.iter().enumerate().map(|(i, &x)| (i as u32, x, x.ln())),
             &reference,
             &DiscreteMetric::ALL,
             &mut out,
