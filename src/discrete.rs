@@ -15,7 +15,7 @@ use crate::error::{invalid, SimResult};
 use crate::exec;
 use crate::metrics::{discrete_metrics, ln_count, needs_log, DiscreteMetric, RealReference};
 use crate::rng::{replicate_rng, RootKey};
-use crate::sampling::{hypergeometric, multinomial, multinomial_weights};
+use crate::sampling::{binomial, hypergeometric, multinomial, multinomial_weights};
 
 /// Largest sample size per generation: counts stay exact in f64 arithmetic below 2^53.
 pub const MAX_SAMPLES: u64 = 1 << 53;
@@ -214,8 +214,8 @@ impl<'a> Chain<'a> {
             .filter(|(_, &c)| c > 0)
             .map(|(i, &c)| (c, i as u32))
             .collect();
-        // Largest first, so that the conditional-binomial chain ends early on the small atoms.
-        pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Smallest first (see `sort_by_count`).
+        pairs.sort_unstable();
         let atoms: Vec<u32> = pairs.iter().map(|p| p.1).collect();
         let real: Vec<u64> = pairs.iter().map(|p| p.0).collect();
         let real_total: u64 = real.iter().sum();
@@ -248,7 +248,24 @@ impl<'a> Chain<'a> {
         let len = self.atoms.len();
         match self.paradigm {
             Paradigm::Replace => {
-                if self.support > 1 {
+                if self.support == 2 {
+                    // The two-atom endgame, about half the generations of a run to collapse:
+                    // one binomial and no bookkeeping (same numbers as the general path).
+                    let x = binomial(rng, d, self.model[0] as f64 / self.model_total as f64);
+                    self.model[0] = x;
+                    self.model[1] = d - x;
+                    if x == 0 || x == d {
+                        let survivor = usize::from(x == 0);
+                        self.atoms.swap(0, survivor);
+                        self.model[0] = d;
+                        self.atoms.truncate(1);
+                        self.model.truncate(1);
+                        self.support = 1;
+                    } else if (self.model[0], self.atoms[0]) > (self.model[1], self.atoms[1]) {
+                        self.model.swap(0, 1);
+                        self.atoms.swap(0, 1);
+                    }
+                } else if self.support > 1 {
                     let drawn = &mut self.scratch[..len];
                     multinomial(rng, d, &self.model, self.model_total, drawn);
                     let mut kept = 0;
@@ -348,9 +365,11 @@ fn count_nonzero(counts: &[u64]) -> usize {
     counts.iter().filter(|&&c| c > 0).count()
 }
 
-/// Sort survivors by decreasing count (ties by atom index), keeping `atoms` aligned.
+/// Sort survivors by increasing count (ties by atom index), keeping `atoms` aligned. The largest
+/// atom then comes last in the chain of conditional binomials, where it takes what is left without
+/// a draw, and equal counts stand together, where `multinomial` draws them as one group.
 fn sort_by_count(atoms: &mut [u32], counts: &mut [u64], key: &mut Vec<u64>) {
-    // Pack (count, !index) into one u64 key where it fits, so that one unstable sort on plain
+    // Pack (count, index) into one u64 key where it fits, so that one unstable sort on plain
     // integers orders both; fall back to a pair sort for counts of 2^32 and more.
     let fits = counts.iter().all(|&c| c < (1 << 32));
     if fits {
@@ -359,17 +378,17 @@ fn sort_by_count(atoms: &mut [u32], counts: &mut [u64], key: &mut Vec<u64>) {
             counts
                 .iter()
                 .zip(atoms.iter())
-                .map(|(&c, &i)| (c << 32) | u64::from(!i)),
+                .map(|(&c, &i)| (c << 32) | u64::from(i)),
         );
         key.sort_unstable();
         for ((slot_c, slot_i), k) in counts.iter_mut().zip(atoms.iter_mut()).zip(key.iter()) {
             *slot_c = k >> 32;
-            *slot_i = !(*k as u32);
+            *slot_i = *k as u32;
         }
     } else {
         let mut pairs: Vec<(u64, u32)> =
             counts.iter().copied().zip(atoms.iter().copied()).collect();
-        pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        pairs.sort_unstable();
         for ((slot_c, slot_i), (c, i)) in counts.iter_mut().zip(atoms.iter_mut()).zip(pairs) {
             *slot_c = c;
             *slot_i = i;

@@ -1,17 +1,18 @@
-//! Exact discrete samplers built from `rand_distr`'s binomial and hypergeometric draws.
+//! Exact discrete samplers: binomials (BTRS, or `rand_distr`'s inversion for small means),
+//! `rand_distr`'s hypergeometric, and the multinomials built from them.
 //!
 //! A multinomial is drawn as a chain of conditional binomials: atom i gets
 //! `Binomial(n_left, c_i / mass_left)`. Masses are integers, so the chain has no floating drift and
-//! the last atom with mass takes what is left without a draw. The chain stops as soon as nothing is
-//! left to place; callers keep atoms roughly in decreasing order so that the many small atoms at
-//! the end of the list are skipped once the sample is used up. Every draw is O(1) in `n`
-//! (BTPE / H2PE), so sample sizes up to 10^12 and beyond cost the same as small ones.
+//! the last atom with mass takes what is left without a draw; the chain stops as soon as nothing
+//! is left to place. Callers sort atoms by increasing mass, so that the largest atom is the free
+//! one and runs of equal masses can be drawn as groups. Every draw is O(1) in `n` (BTRS / H2PE),
+//! so sample sizes up to 10^12 and beyond cost the same as small ones.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Binomial, Distribution, Hypergeometric};
+use rand_distr::{Distribution, Hypergeometric};
 
-/// Below this mean (n min(p, 1-p)) a binomial is drawn by `rand_distr`'s inversion (BINV);
-/// from it on by BTRS, whose validity condition it is.
+/// Below this mean (n min(p, 1-p)) a binomial is drawn by inversion; from it on by BTRS, whose
+/// validity condition it is.
 const BTRS_MIN_MEAN: f64 = 10.0;
 
 /// One binomial draw. `p` must lie in [0, 1]; the callers guarantee it.
@@ -25,14 +26,41 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     }
     let flipped = p > 0.5;
     let small = if flipped { 1.0 - p } else { p };
-    if (n as f64) * small < BTRS_MIN_MEAN {
-        return Binomial::new(n, p).map_or(0, |b| b.sample(rng));
-    }
-    let k = btrs(rng, n, small);
+    let k = if (n as f64) * small < BTRS_MIN_MEAN {
+        inversion(rng, n, small)
+    } else {
+        btrs(rng, n, small)
+    };
     if flipped {
         n - k
     } else {
         k
+    }
+}
+
+/// Binomial(n, p) for p <= 1/2 and n p < 10 by sequential inversion from 0 (BINV of
+/// Kachitvichyanukul and Schmeiser, 1988, as in `rand_distr`, with q^n from `exp` and `ln_1p`,
+/// cheaper than `powf`). Like `rand_distr`, a search that passes 110 (over 30 standard deviations
+/// out) starts again.
+fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    const MAX_X: u64 = 110;
+    let q = 1.0 - p;
+    let s = p / q;
+    let a = (n as f64 + 1.0) * s;
+    let r0 = (n as f64 * (-p).ln_1p()).exp();
+    'draw: loop {
+        let mut u: f64 = rng.random();
+        let mut r = r0;
+        let mut x = 0;
+        while u > r {
+            u -= r;
+            x += 1;
+            if x > MAX_X {
+                continue 'draw;
+            }
+            r *= a / x as f64 - s;
+        }
+        return x;
     }
 }
 
@@ -122,13 +150,17 @@ fn stirling_tail(k: f64) -> f64 {
 
 /// Runs of at least this many atoms of equal mass are drawn as one group.
 const MIN_GROUP: usize = 8;
+/// A group is spread by uniform picks while its atoms expect at most this many items each: a
+/// pick costs a few nanoseconds, a binomial draw tens (the break-even measured with
+/// `benches/bench_discrete.py`).
+const PICKS_PER_ATOM: u64 = 16;
 
 /// Draw `n` items with replacement from atoms of integer mass `mass` (total `total`, which must be
 /// their sum and positive); write how many landed on each atom into `out` (same length).
 ///
 /// A run of `MIN_GROUP` or more adjacent atoms of equal mass (the callers sort by mass, so the
-/// many atoms of count 1, 2, ... in a long tail form such runs) that expect at most four items
-/// each takes one binomial draw for the whole run and spreads it uniformly over the run's atoms: exact, because given the run's total
+/// many atoms of count 1, 2, ... in a long tail form such runs) that expect at most
+/// `PICKS_PER_ATOM` items each takes one binomial draw for the whole run and spreads it uniformly over the run's atoms: exact, because given the run's total
 /// its atoms' counts are multinomial with equal probabilities, and much cheaper than one
 /// binomial per atom when the run's atoms receive about one item each.
 pub fn multinomial<R: Rng + ?Sized>(
@@ -151,8 +183,11 @@ pub fn multinomial<R: Rng + ?Sized>(
         let m = mass[i];
         let run = mass[i..].iter().take_while(|&&x| x == m).count();
         // Group only where the run's atoms expect few items each, so that uniform picks are
-        // cheap; elsewhere one binomial per atom costs no more.
-        if run >= MIN_GROUP && m > 0 && (n_left as f64) * (m as f64) <= 4.0 * mass_left as f64 {
+        // cheap; elsewhere one binomial per atom costs less.
+        if run >= MIN_GROUP
+            && m > 0
+            && (n_left as f64) * (m as f64) <= PICKS_PER_ATOM as f64 * mass_left as f64
+        {
             let group_mass = m * run as u64;
             let x = conditional(rng, n_left, group_mass, mass_left);
             spread_uniformly(rng, x, &mut out[i..i + run]);
@@ -187,7 +222,7 @@ fn conditional<R: Rng + ?Sized>(rng: &mut R, n_left: u64, mass: u64, mass_left: 
 fn spread_uniformly<R: Rng + ?Sized>(rng: &mut R, x: u64, out: &mut [u64]) {
     out.fill(0);
     let g = out.len() as u64;
-    if x <= 4 * g {
+    if x <= PICKS_PER_ATOM * g {
         for _ in 0..x {
             out[rng.random_range(0..g) as usize] += 1;
         }
