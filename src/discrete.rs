@@ -13,9 +13,10 @@ use rand::Rng;
 use crate::control::Control;
 use crate::error::{invalid, SimResult};
 use crate::exec;
-use crate::metrics::{discrete_metrics, ln_count, needs_log, DiscreteMetric, RealReference};
+use crate::lnint::ln_int;
+use crate::metrics::{discrete_metrics, needs_log, DiscreteMetric, RealReference};
 use crate::rng::{replicate_rng, RootKey};
-use crate::sampling::{binomial, hypergeometric, multinomial, multinomial_weights};
+use crate::sampling::{hypergeometric, multinomial, multinomial_weights, FixedBinomial};
 
 /// Largest sample size per generation: counts stay exact in f64 arithmetic below 2^53.
 pub const MAX_SAMPLES: u64 = 1 << 53;
@@ -131,6 +132,15 @@ impl DiscreteSetting {
             .map_or(self.samples, |c| c.iter().sum())
     }
 
+    /// Binomial(D, j / D) tables, for Replace with a small D.
+    fn fixed_binomial(&self, paradigm: Paradigm) -> Option<FixedBinomial> {
+        if paradigm.normalized() == Paradigm::Replace {
+            FixedBinomial::new(self.samples)
+        } else {
+            None
+        }
+    }
+
     /// Check that `paradigm` can run for `generations` generations on this setting.
     pub fn check_paradigm(&self, paradigm: Paradigm, generations: u64) -> SimResult<()> {
         let n = self.real_size();
@@ -196,11 +206,18 @@ struct Chain<'a> {
     scratch2: Vec<u64>,
     support: usize,
     generation: u64,
+    /// Binomial(D, j / D) tables for Replace's first draw of each generation, when D is small.
+    fixed: Option<&'a FixedBinomial>,
 }
 
 impl<'a> Chain<'a> {
     /// Draw (or take) the real data and fit generation 1's model to it.
-    fn new<R: Rng>(setting: &'a DiscreteSetting, paradigm: Paradigm, rng: &mut R) -> Self {
+    fn new<R: Rng>(
+        setting: &'a DiscreteSetting,
+        paradigm: Paradigm,
+        fixed: Option<&'a FixedBinomial>,
+        rng: &mut R,
+    ) -> Self {
         let paradigm = paradigm.normalized();
         let k = setting.atoms();
         let mut dense = vec![0u64; k];
@@ -239,47 +256,17 @@ impl<'a> Chain<'a> {
             scratch2: vec![0; len],
             support: len,
             generation: 1,
+            fixed,
         }
     }
 
     /// Fit the next generation's model.
     fn step<R: Rng>(&mut self, rng: &mut R) {
         let d = self.setting.samples;
-        let len = self.atoms.len();
         match self.paradigm {
             Paradigm::Replace => {
-                if self.support == 2 {
-                    // The two-atom endgame, about half the generations of a run to collapse:
-                    // one binomial and no bookkeeping (same numbers as the general path).
-                    let x = binomial(rng, d, self.model[0] as f64 / self.model_total as f64);
-                    self.model[0] = x;
-                    self.model[1] = d - x;
-                    if x == 0 || x == d {
-                        let survivor = usize::from(x == 0);
-                        self.atoms.swap(0, survivor);
-                        self.model[0] = d;
-                        self.atoms.truncate(1);
-                        self.model.truncate(1);
-                        self.support = 1;
-                    } else if (self.model[0], self.atoms[0]) > (self.model[1], self.atoms[1]) {
-                        self.model.swap(0, 1);
-                        self.atoms.swap(0, 1);
-                    }
-                } else if self.support > 1 {
-                    let drawn = &mut self.scratch[..len];
-                    multinomial(rng, d, &self.model, self.model_total, drawn);
-                    let mut kept = 0;
-                    for (i, &x) in drawn.iter().enumerate() {
-                        if x > 0 {
-                            self.atoms[kept] = self.atoms[i];
-                            self.model[kept] = x;
-                            kept += 1;
-                        }
-                    }
-                    self.atoms.truncate(kept);
-                    self.model.truncate(kept);
-                    sort_by_count(&mut self.atoms, &mut self.model, &mut self.scratch2);
-                    self.support = kept;
+                if self.support > 1 {
+                    self.resample_replace(rng);
                 } else {
                     // A collapsed model draws all D items on its one atom.
                     self.model[0] = d;
@@ -337,6 +324,62 @@ impl<'a> Chain<'a> {
         self.generation += 1;
     }
 
+    /// Replace's step for a model with at least two atoms: draw D items, drop the atoms that
+    /// got none, keep the rest sorted.
+    fn resample_replace<R: Rng>(&mut self, rng: &mut R) {
+        let d = self.setting.samples;
+        let len = self.atoms.len();
+        let drawn = &mut self.scratch[..len];
+        // The chain's first draw is Binomial(D, c_0 / D) when the model was fit to D items:
+        // from the tables if there are any, then the rest conditionally on it.
+        match self.fixed {
+            Some(table) if self.model_total == table.n() => {
+                drawn[0] = table.sample(rng, self.model[0]);
+                multinomial(
+                    rng,
+                    d - drawn[0],
+                    &self.model[1..],
+                    self.model_total - self.model[0],
+                    &mut drawn[1..],
+                );
+            }
+            _ => multinomial(rng, d, &self.model, self.model_total, drawn),
+        }
+        if len == 2 {
+            // The two-atom endgame, about half the generations of a run to collapse: no sort.
+            let (x, y) = (drawn[0], drawn[1]);
+            if x == 0 || y == 0 {
+                self.atoms.swap(0, usize::from(x == 0));
+                self.truncate(1);
+                self.model[0] = d;
+            } else {
+                self.model.copy_from_slice(&[x, y]);
+                if (x, self.atoms[0]) > (y, self.atoms[1]) {
+                    self.model.swap(0, 1);
+                    self.atoms.swap(0, 1);
+                }
+            }
+            return;
+        }
+        let mut kept = 0;
+        for (i, &x) in drawn.iter().enumerate() {
+            if x > 0 {
+                self.atoms[kept] = self.atoms[i];
+                self.model[kept] = x;
+                kept += 1;
+            }
+        }
+        self.truncate(kept);
+        sort_by_count(&mut self.atoms, &mut self.model, &mut self.scratch2);
+    }
+
+    /// Keep the first `len` atoms of the model.
+    fn truncate(&mut self, len: usize) {
+        self.atoms.truncate(len);
+        self.model.truncate(len);
+        self.support = len;
+    }
+
     /// The model as (atom index, probability, ln probability) over its support; ln p is 0
     /// unless `with_log`.
     fn probabilities(&self, with_log: bool) -> impl Iterator<Item = (u32, f64, f64)> + '_ {
@@ -347,11 +390,7 @@ impl<'a> Chain<'a> {
             .zip(&self.model)
             .filter(|(_, &c)| c > 0)
             .map(move |(&i, &c)| {
-                let ln_p = if with_log {
-                    ln_count(c) - ln_total
-                } else {
-                    0.0
-                };
+                let ln_p = if with_log { ln_int(c) - ln_total } else { 0.0 };
                 (i, c as f64 * inv, ln_p)
             })
     }
@@ -437,6 +476,7 @@ pub fn simulate(
         return Err(invalid("metrics", "must name at least one metric"));
     }
     setting.check_paradigm(paradigm, spec.iterations)?;
+    let fixed = setting.fixed_binomial(paradigm);
     let recorded = spec.recorded();
     let row_len = spec.row_len();
     let with_log = needs_log(&spec.metrics);
@@ -465,7 +505,7 @@ pub fn simulate(
             return Ok(());
         }
         let mut rng = replicate_rng(key, replicate);
-        let mut chain = Chain::new(setting, paradigm, &mut rng);
+        let mut chain = Chain::new(setting, paradigm, fixed.as_ref(), &mut rng);
         let mut pending = 0;
         loop {
             let t = chain.generation;
@@ -512,6 +552,7 @@ pub fn collapse_times(
     }
     let mut times = vec![0u64; replicates];
     let mut censored = vec![false; replicates];
+    let fixed = setting.fixed_binomial(paradigm);
     let starts_collapsed = setting.reference.real_support() <= 1;
     exec::for_each_pair(
         &mut times,
@@ -527,7 +568,7 @@ pub fn collapse_times(
                 return Ok(());
             }
             let mut rng = replicate_rng(key, replicate);
-            let mut chain = Chain::new(setting, paradigm, &mut rng);
+            let mut chain = Chain::new(setting, paradigm, fixed.as_ref(), &mut rng);
             let mut since_check = 0;
             while !chain.collapsed() {
                 if chain.generation == max_iterations {
@@ -566,7 +607,7 @@ mod tests {
     fn counts_sum_to_training_size_and_support_never_grows() {
         let s = uniform(20, 50);
         let mut rng = replicate_rng(&key(), 0);
-        let mut chain = Chain::new(&s, Paradigm::Replace, &mut rng);
+        let mut chain = Chain::new(&s, Paradigm::Replace, None, &mut rng);
         let mut support = chain.support;
         for _ in 0..300 {
             chain.step(&mut rng);
@@ -581,7 +622,7 @@ mod tests {
     fn collapsed_model_keeps_its_training_size() {
         let s = DiscreteSetting::new(&[1.0], Some(vec![2]), 1, 0.1).unwrap();
         let mut rng = replicate_rng(&key(), 0);
-        let mut chain = Chain::new(&s, Paradigm::Replace, &mut rng);
+        let mut chain = Chain::new(&s, Paradigm::Replace, None, &mut rng);
         chain.step(&mut rng);
         assert_eq!((chain.model.as_slice(), chain.model_total), (&[1][..], 1));
     }
@@ -591,7 +632,7 @@ mod tests {
         let s = uniform(30, 40);
         let mut rng = replicate_rng(&key(), 5);
         let p = Paradigm::Accumulate { per_generation: 40 };
-        let mut chain = Chain::new(&s, p, &mut rng);
+        let mut chain = Chain::new(&s, p, None, &mut rng);
         let start = chain.support;
         for t in 0..200u64 {
             chain.step(&mut rng);
@@ -604,12 +645,18 @@ mod tests {
     fn subsample_and_mix_have_the_right_sizes() {
         let s = uniform(10, 30);
         let mut rng = replicate_rng(&key(), 1);
-        let mut sub = Chain::new(&s, Paradigm::AccumulateSubsample { size: 45 }, &mut rng);
+        let mut sub = Chain::new(
+            &s,
+            Paradigm::AccumulateSubsample { size: 45 },
+            None,
+            &mut rng,
+        );
         let mut mix = Chain::new(
             &s,
             Paradigm::MixReal {
                 real_per_generation: 12,
             },
+            None,
             &mut rng,
         );
         for _ in 0..50 {

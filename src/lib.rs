@@ -8,6 +8,7 @@ pub mod control;
 pub mod discrete;
 pub mod error;
 pub mod exec;
+pub mod lnint;
 pub mod metrics;
 pub mod rng;
 pub mod sampling;

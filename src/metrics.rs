@@ -129,20 +129,6 @@ pub fn needs_log(wanted: &[DiscreteMetric]) -> bool {
         .any(|m| matches!(m, DiscreteMetric::Entropy | DiscreteMetric::NllReal))
 }
 
-/// ln c for a positive integer count: a table for small counts (the long tails of large
-/// distributions are made of them), `ln` beyond.
-#[inline]
-pub fn ln_count(c: u64) -> f64 {
-    const SMALL: usize = 4096;
-    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| (0..SMALL).map(|k| (k as f64).ln()).collect());
-    if (c as usize) < SMALL {
-        table[c as usize]
-    } else {
-        (c as f64).ln()
-    }
-}
-
 /// Evaluate `wanted` on a model given as (atom index, probability, ln probability) over its
 /// support (ln p may be 0 when [`needs_log`] is false), writing metric k into
 /// `out[k * stride_out]`.

@@ -9,6 +9,8 @@
 //! so sample sizes up to 10^12 and beyond cost the same as small ones.
 
 use rand::{Rng, RngExt};
+
+use crate::lnint::ln_int;
 use rand_distr::{Distribution, Hypergeometric};
 
 /// Below this mean (n min(p, 1-p)) a binomial is drawn by inversion; from it on by BTRS, whose
@@ -26,15 +28,21 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     }
     let flipped = p > 0.5;
     let small = if flipped { 1.0 - p } else { p };
-    let k = if (n as f64) * small < BTRS_MIN_MEAN {
-        inversion(rng, n, small)
-    } else {
-        btrs(rng, n, small)
-    };
+    let k = btrs_or_inversion(rng, n, small);
     if flipped {
         n - k
     } else {
         k
+    }
+}
+
+/// Binomial(n, p) for 0 < p <= 1/2 by the algorithm that suits its mean.
+#[inline]
+fn btrs_or_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    if (n as f64) * p < BTRS_MIN_MEAN {
+        inversion(rng, n, p)
+    } else {
+        btrs(rng, n, p)
     }
 }
 
@@ -79,7 +87,7 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     let c = nf * p + 0.5;
     let v_r = 0.92 - 4.2 / b;
     // Constants of the slow path, computed on its first use only.
-    let mut slow: Option<(f64, f64, f64, f64)> = None;
+    let mut slow: Option<(f64, f64, u64, f64)> = None;
     loop {
         let u: f64 = rng.random::<f64>() - 0.5;
         let v: f64 = rng.random();
@@ -91,25 +99,27 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
         if us >= 0.07 && v <= v_r {
             return kf as u64;
         }
-        // The slow path: compare log(v * h(u)) with the log of the binomial ratio f(k) / f(m),
-        // through Stirling's series with exact tails for small arguments.
+        // The slow path: compare ln(v h(u)) with the log of the binomial ratio f(k) / f(m),
+        // through Stirling's series with exact tails for small arguments. n, m and k are
+        // integers, so all logarithms but two come from `ln_int`'s table.
+        let k = kf as u64;
         let (alpha, ln_r, m, at_mode) = *slow.get_or_insert_with(|| {
             let ln_r = (p / q).ln();
-            let m = ((nf + 1.0) * p).floor();
-            let at_mode = (m + 0.5) * (((m + 1.0) / (nf - m + 1.0)).ln() - ln_r)
-                + stirling_tail(m)
-                + stirling_tail(nf - m);
+            let m = ((nf + 1.0) * p).floor() as u64;
+            let at_mode = (m as f64 + 0.5) * (ln_int(m + 1) - ln_int(n - m + 1) - ln_r)
+                + stirling_tail(m as f64)
+                + stirling_tail((n - m) as f64);
             ((2.83 + 5.1 / b) * spq, ln_r, m, at_mode)
         });
-        let lv = (v * alpha / (a / (us * us) + b)).ln();
-        let ln_rest = ((nf - kf + 1.0) / (kf + 1.0)).ln();
+        let w = v * alpha / (a / (us * us) + b);
+        let ln_rest = ln_int(n - k + 1);
         let bound = at_mode
-            + (nf + 1.0) * ((nf - m + 1.0) / (nf - kf + 1.0)).ln()
-            + (kf + 0.5) * (ln_r + ln_rest)
+            + (nf + 1.0) * (ln_int(n - m + 1) - ln_rest)
+            + (kf + 0.5) * (ln_r + ln_rest - ln_int(k + 1))
             - stirling_tail(kf)
             - stirling_tail(nf - kf);
-        if lv <= bound {
-            return kf as u64;
+        if w.ln() <= bound {
+            return k;
         }
     }
 }
@@ -143,9 +153,148 @@ fn stirling_tail(k: f64) -> f64 {
     if k < 10.0 {
         return TAIL[k as usize];
     }
-    let kp1 = k + 1.0;
-    let kp1sq = kp1 * kp1;
-    (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / kp1sq) / kp1sq) / kp1
+    let x = 1.0 / (k + 1.0);
+    let x2 = x * x;
+    (1.0 / 12.0 - (1.0 / 360.0 - x2 / 1260.0) * x2) * x
+}
+
+/// Largest n for which [`FixedBinomial`] builds tables (each up to ~20 sd wide: a few MB).
+pub const MAX_FIXED_N: u64 = 4096;
+/// Probabilities below this stay out of an alias table; their total mass becomes one tail bin.
+const TABLE_CUTOFF: f64 = 1e-20;
+
+/// Binomial(n, j / n) for one fixed n and any j in 0..=n, from an alias table per j built on
+/// first use (thread-safe; the tables depend only on (n, j), so results do not depend on which
+/// thread builds them). Under Replace every generation's first draw, and the only draw of the
+/// two-atom endgame, has this form with n = D, and a table draw costs a fraction of a BTRS draw.
+/// Exact: the alias table holds every outcome of probability at least 1e-20, and one extra bin
+/// holds the rest, from which a draw is made by rejection (BTRS until outside the table).
+#[derive(Debug)]
+pub struct FixedBinomial {
+    n: u64,
+    tables: Vec<std::sync::OnceLock<AliasTable>>,
+}
+
+impl FixedBinomial {
+    /// Tables for `n` in 2..=[`MAX_FIXED_N`], else `None`.
+    pub fn new(n: u64) -> Option<Self> {
+        (2..=MAX_FIXED_N).contains(&n).then(|| Self {
+            n,
+            tables: (0..=n / 2).map(|_| std::sync::OnceLock::new()).collect(),
+        })
+    }
+
+    /// The n this table serves.
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
+    /// One Binomial(n, j / n) draw.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R, j: u64) -> u64 {
+        let n = self.n;
+        debug_assert!(j <= n);
+        if j == 0 || j >= n {
+            return j.min(n);
+        }
+        if 2 * j > n {
+            return n - self.sample(rng, n - j);
+        }
+        let p = j as f64 / n as f64;
+        let table = self.tables[j as usize].get_or_init(|| AliasTable::binomial(n, p));
+        match table.sample(rng) {
+            Some(k) => k,
+            None => loop {
+                let k = btrs_or_inversion(rng, n, p);
+                if k < table.lo || k >= table.lo + table.len() {
+                    return k;
+                }
+            },
+        }
+    }
+}
+
+/// Walker's alias table over lo..lo + len, plus an optional tail bin (sampled as `None`).
+#[derive(Debug)]
+struct AliasTable {
+    lo: u64,
+    prob: Vec<f64>,
+    alias: Vec<u32>,
+    has_tail: bool,
+}
+
+impl AliasTable {
+    /// The table of Binomial(n, p), 0 < p <= 1/2, n <= [`MAX_FIXED_N`].
+    fn binomial(n: u64, p: f64) -> Self {
+        // ln f(k) relative to the mode, by the ratio recursion, over the whole support.
+        let ln_odds = (p / (1.0 - p)).ln();
+        let mode = ((n as f64 + 1.0) * p).floor().min(n as f64) as u64;
+        let mut ln_f = vec![0.0; n as usize + 1];
+        for k in mode..n {
+            ln_f[k as usize + 1] = ln_f[k as usize] + ln_int(n - k) - ln_int(k + 1) + ln_odds;
+        }
+        for k in (0..mode).rev() {
+            ln_f[k as usize] = ln_f[k as usize + 1] - ln_int(n - k) + ln_int(k + 1) - ln_odds;
+        }
+        let f: Vec<f64> = ln_f.iter().map(|l| l.exp()).collect();
+        let total: f64 = f.iter().sum();
+        let keep = |k: &u64| f[*k as usize] / total >= TABLE_CUTOFF;
+        let lo = (0..=n).find(keep).unwrap_or(mode);
+        let hi = (0..=n).rev().find(keep).unwrap_or(mode);
+        let mut weights: Vec<f64> = (lo..=hi).map(|k| f[k as usize] / total).collect();
+        let tail = 1.0 - weights.iter().sum::<f64>();
+        let has_tail = tail > 0.0 && (lo > 0 || hi < n);
+        if has_tail {
+            weights.push(tail);
+        }
+        let (prob, alias) = walker_vose(&weights);
+        Self {
+            lo,
+            prob,
+            alias,
+            has_tail,
+        }
+    }
+
+    /// Outcomes held in the table proper.
+    fn len(&self) -> u64 {
+        self.prob.len() as u64 - u64::from(self.has_tail)
+    }
+
+    /// An outcome, or `None` for the tail bin.
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<u64> {
+        let bins = self.prob.len();
+        let x = rng.random::<f64>() * bins as f64;
+        let i = (x as usize).min(bins - 1);
+        let bin = if x - (i as f64) < self.prob[i] {
+            i
+        } else {
+            self.alias[i] as usize
+        };
+        (bin < self.len() as usize).then(|| self.lo + bin as u64)
+    }
+}
+
+/// Walker's alias method, Vose's construction: for weights summing to one, bin i keeps its own
+/// outcome with probability prob[i] and gives alias[i] otherwise.
+fn walker_vose(weights: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    let bins = weights.len();
+    let mut prob: Vec<f64> = weights.iter().map(|w| w * bins as f64).collect();
+    let mut alias: Vec<u32> = (0..bins as u32).collect();
+    let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..bins).partition(|&i| prob[i] < 1.0);
+    while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+        alias[s] = l as u32;
+        prob[l] -= 1.0 - prob[s];
+        if prob[l] < 1.0 {
+            large.pop();
+            small.push(l);
+        }
+    }
+    // What is left is 1 up to rounding.
+    for i in small.into_iter().chain(large) {
+        prob[i] = 1.0;
+    }
+    (prob, alias)
 }
 
 /// Runs of at least this many atoms of equal mass are drawn as one group.
@@ -481,5 +630,62 @@ mod tests {
         }
         hypergeometric(&mut rng, 12, &mass, 12, &mut out);
         assert_eq!(out, mass);
+    }
+}
+
+#[cfg(test)]
+mod fixed_tests {
+    use super::*;
+    use crate::rng::{key_from_words, replicate_rng};
+
+    #[test]
+    fn alias_tables_reproduce_the_binomial_moments_and_tails() {
+        let table = FixedBinomial::new(1000).unwrap();
+        let mut rng = replicate_rng(&key_from_words([5, 5, 5, 5]), 0);
+        for j in [1u64, 3, 17, 250, 500, 731, 999] {
+            let p = j as f64 / 1000.0;
+            let (mean, var) = (1000.0 * p, 1000.0 * p * (1.0 - p));
+            let reps = 200_000u32;
+            let (mut s, mut s2) = (0.0, 0.0);
+            for _ in 0..reps {
+                let k = table.sample(&mut rng, j) as f64;
+                s += k;
+                s2 += k * k;
+            }
+            let r = f64::from(reps);
+            let m = s / r;
+            let v = s2 / r - m * m;
+            assert!((m - mean).abs() < 5.0 * (var / r).sqrt(), "j={j}: mean {m}");
+            assert!(
+                (v - var).abs() < 6.0 * var * (2.0 / r).sqrt(),
+                "j={j}: var {v}"
+            );
+        }
+        assert_eq!(table.sample(&mut rng, 0), 0);
+        assert_eq!(table.sample(&mut rng, 1000), 1000);
+        assert!(FixedBinomial::new(MAX_FIXED_N + 1).is_none());
+    }
+
+    #[test]
+    fn alias_table_probabilities_match_the_pmf() {
+        // Every outcome's alias-table probability equals the binomial pmf (to rounding).
+        let (n, p) = (40u64, 0.3);
+        let table = AliasTable::binomial(n, p);
+        let bins = table.prob.len();
+        let mut got = vec![0.0; bins];
+        for i in 0..bins {
+            got[i] += table.prob[i] / bins as f64;
+            got[table.alias[i] as usize] += (1.0 - table.prob[i]) / bins as f64;
+        }
+        let mut pmf = (1.0 - p).powi(40);
+        for k in 0..=n {
+            if k >= table.lo && k < table.lo + table.len() {
+                let have = got[(k - table.lo) as usize];
+                assert!((have - pmf).abs() <= 1e-12 * pmf.max(1e-300), "k={k}");
+            }
+            pmf *= (n - k) as f64 / (k + 1) as f64 * p / (1.0 - p);
+        }
+        let tail: f64 = if table.has_tail { got[bins - 1] } else { 0.0 };
+        assert!(tail < 1e-18);
     }
 }
