@@ -10,12 +10,12 @@
 
 use rand::{Rng, RngExt};
 
-use crate::lnint::ln_int;
+use crate::lnint::{ln_factorial, ln_int, TABLE_SIZE};
 use rand_distr::{Distribution, Hypergeometric};
 
-/// Below this mean (n min(p, 1-p)) a binomial is drawn by inversion; from it on by BTRS, whose
-/// validity condition it is.
-const BTRS_MIN_MEAN: f64 = 10.0;
+/// Below this mean (n min(p, 1-p)) a binomial is drawn by inversion, from it on by BTRS (valid
+/// from 10 on). The two cost the same near 20 (a timing of both here).
+const BTRS_MIN_MEAN: f64 = 20.0;
 
 /// One binomial draw. `p` must lie in [0, 1]; the callers guarantee it.
 #[inline]
@@ -28,7 +28,7 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     }
     let flipped = p > 0.5;
     let small = if flipped { 1.0 - p } else { p };
-    let k = btrs_or_inversion(rng, n, small);
+    let k = btrs_or_inversion(rng, n, small, None);
     if flipped {
         n - k
     } else {
@@ -36,13 +36,45 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     }
 }
 
-/// Binomial(n, p) for 0 < p <= 1/2 by the algorithm that suits its mean.
+/// Binomial(n, num / den) for integers 0 < num < den: as [`binomial`], with the logarithms the
+/// samplers need read from `ln_int`'s table when the integers are small.
 #[inline]
-fn btrs_or_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
-    if (n as f64) * p < BTRS_MIN_MEAN {
-        inversion(rng, n, p)
+fn binomial_ratio<R: Rng + ?Sized>(rng: &mut R, n: u64, num: u64, den: u64) -> u64 {
+    let flipped = 2 * num > den;
+    let small = if flipped { den - num } else { num };
+    let k = btrs_or_inversion(rng, n, small as f64 / den as f64, Some((small, den)));
+    if flipped {
+        n - k
     } else {
-        btrs(rng, n, p)
+        k
+    }
+}
+
+/// ln p and ln(1 - p) for p = small / den, from the table when `den` is in it.
+#[inline]
+fn log_probabilities(p: f64, ratio: Option<(u64, u64)>) -> (f64, f64) {
+    match ratio {
+        Some((small, den)) if den < TABLE_SIZE => {
+            let ln_den = ln_int(den);
+            (ln_int(small) - ln_den, ln_int(den - small) - ln_den)
+        }
+        _ => (p.ln(), (-p).ln_1p()),
+    }
+}
+
+/// Binomial(n, p) for 0 < p <= 1/2 by the algorithm that suits its mean; `ratio` = (num, den)
+/// when p = num / den for integers.
+#[inline]
+fn btrs_or_inversion<R: Rng + ?Sized>(
+    rng: &mut R,
+    n: u64,
+    p: f64,
+    ratio: Option<(u64, u64)>,
+) -> u64 {
+    if (n as f64) * p < BTRS_MIN_MEAN {
+        inversion(rng, n, p, ratio)
+    } else {
+        btrs(rng, n, p, ratio)
     }
 }
 
@@ -50,12 +82,16 @@ fn btrs_or_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
 /// Kachitvichyanukul and Schmeiser, 1988, as in `rand_distr`, with q^n from `exp` and `ln_1p`,
 /// cheaper than `powf`). Like `rand_distr`, a search that passes 110 (over 30 standard deviations
 /// out) starts again.
-fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>) -> u64 {
     const MAX_X: u64 = 110;
     let q = 1.0 - p;
     let s = p / q;
     let a = (n as f64 + 1.0) * s;
-    let r0 = (n as f64 * (-p).ln_1p()).exp();
+    let ln_q = match ratio {
+        Some((small, den)) if den < TABLE_SIZE => ln_int(den - small) - ln_int(den),
+        _ => (-p).ln_1p(),
+    };
+    let r0 = (n as f64 * ln_q).exp();
     'draw: loop {
         let mut u: f64 = rng.random();
         let mut r = r0;
@@ -78,7 +114,7 @@ fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
 /// divisions, so it suits the chain of conditional binomials, where (n, p) changes every draw and
 /// `rand_distr`'s BTPE spends most of its time on set-up. About 85% of proposals are accepted by
 /// the squeeze without a logarithm.
-fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>) -> u64 {
     let nf = n as f64;
     let q = 1.0 - p;
     let spq = (nf * p * q).sqrt();
@@ -99,25 +135,34 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
         if us >= 0.07 && v <= v_r {
             return kf as u64;
         }
-        // The slow path: compare ln(v h(u)) with the log of the binomial ratio f(k) / f(m),
-        // through Stirling's series with exact tails for small arguments. n, m and k are
-        // integers, so all logarithms but two come from `ln_int`'s table.
+        // The slow path: compare ln(v h(u)) with ln f(k) / f(m), the binomial probability
+        // ratio to the mode m: from a table of ln factorials for n in it, else from Stirling's
+        // series with exact tails for small arguments.
         let k = kf as u64;
         let (alpha, ln_r, m, at_mode) = *slow.get_or_insert_with(|| {
-            let ln_r = (p / q).ln();
+            let (ln_p, ln_q) = log_probabilities(p, ratio);
+            let ln_r = ln_p - ln_q;
             let m = ((nf + 1.0) * p).floor() as u64;
-            let at_mode = (m as f64 + 0.5) * (ln_int(m + 1) - ln_int(n - m + 1) - ln_r)
-                + stirling_tail(m as f64)
-                + stirling_tail((n - m) as f64);
+            let at_mode = if n < TABLE_SIZE {
+                ln_factorial(m) + ln_factorial(n - m)
+            } else {
+                (m as f64 + 0.5) * (ln_int(m + 1) - ln_int(n - m + 1) - ln_r)
+                    + stirling_tail(m as f64)
+                    + stirling_tail((n - m) as f64)
+            };
             ((2.83 + 5.1 / b) * spq, ln_r, m, at_mode)
         });
         let w = v * alpha / (a / (us * us) + b);
-        let ln_rest = ln_int(n - k + 1);
-        let bound = at_mode
-            + (nf + 1.0) * (ln_int(n - m + 1) - ln_rest)
-            + (kf + 0.5) * (ln_r + ln_rest - ln_int(k + 1))
-            - stirling_tail(kf)
-            - stirling_tail(nf - kf);
+        let bound = if n < TABLE_SIZE {
+            at_mode - ln_factorial(k) - ln_factorial(n - k) + (kf - m as f64) * ln_r
+        } else {
+            let ln_rest = ln_int(n - k + 1);
+            at_mode
+                + (nf + 1.0) * (ln_int(n - m + 1) - ln_rest)
+                + (kf + 0.5) * (ln_r + ln_rest - ln_int(k + 1))
+                - stirling_tail(kf)
+                - stirling_tail(nf - kf)
+        };
         if w.ln() <= bound {
             return k;
         }
@@ -204,7 +249,7 @@ impl FixedBinomial {
         match table.sample(rng) {
             Some(k) => k,
             None => loop {
-                let k = btrs_or_inversion(rng, n, p);
+                let k = btrs_or_inversion(rng, n, p, Some((j, n)));
                 if k < table.lo || k >= table.lo + table.len() {
                     return k;
                 }
@@ -362,7 +407,7 @@ fn conditional<R: Rng + ?Sized>(rng: &mut R, n_left: u64, mass: u64, mass_left: 
     } else if mass >= mass_left {
         n_left
     } else {
-        binomial(rng, n_left, mass as f64 / mass_left as f64)
+        binomial_ratio(rng, n_left, mass, mass_left)
     }
 }
 
@@ -467,7 +512,23 @@ mod tests {
 
     /// Chi-square goodness of fit of `draws` Binomial(n, p) samples over a +-6 sd window
     /// (cells with expected counts below 5 pooled), against df + 6 sqrt(2 df).
+    /// Chi-square goodness of fit of `draws` Binomial(n, p) samples from `binomial`, and from
+    /// `binomial_ratio` when p = num / den is given as integers.
     fn check_binomial(n: u64, p: f64, draws: u32) {
+        check_sampler(n, p, draws, |rng| binomial(rng, n, p));
+    }
+
+    fn check_ratio(n: u64, num: u64, den: u64, draws: u32) {
+        let p = num as f64 / den as f64;
+        check_sampler(n, p, draws, |rng| binomial_ratio(rng, n, num, den));
+    }
+
+    fn check_sampler(
+        n: u64,
+        p: f64,
+        draws: u32,
+        mut sample: impl FnMut(&mut crate::rng::ReplicateRng) -> u64,
+    ) {
         let mut rng = replicate_rng(&key_from_words([n, p.to_bits(), 7, 7]), 0);
         let mean = n as f64 * p;
         let sd = (mean * (1.0 - p)).sqrt();
@@ -477,7 +538,7 @@ mod tests {
         let mut counts = vec![0u64; pmf.len()];
         let (mut sum, mut sum_sq) = (0.0, 0.0);
         for _ in 0..draws {
-            let k = binomial(&mut rng, n, p);
+            let k = sample(&mut rng);
             assert!(k <= n);
             let kf = k as f64;
             sum += kf;
@@ -516,19 +577,29 @@ mod tests {
 
     #[test]
     fn binomial_matches_its_distribution_on_both_algorithms() {
-        // inversion (n p < 10) and BTRS (n p >= 10), including the flipped p > 1/2 branch, the
-        // small-argument Stirling tails and a huge n
+        // inversion (n p < 20) and BTRS (n p >= 20), including the flipped p > 1/2 branch, the
+        // ln-factorial table (n < 4096) and Stirling's series (beyond), and a huge n
         for (n, p) in [
             (20, 0.3),
             (1000, 0.005),
             (20, 0.5),
             (25, 0.45),
+            (60, 0.4),
             (1000, 0.3),
             (1000, 0.97),
             (100_000, 0.5),
             (1_000_000_000_000, 1e-7),
         ] {
             check_binomial(n, p, 400_000);
+        }
+        // the integer-ratio entry, with its logarithms from tables and without
+        for (n, num, den) in [
+            (500, 3, 100),
+            (1000, 311, 1000),
+            (90, 57, 80),
+            (5000, 2, 9000),
+        ] {
+            check_ratio(n, num, den, 400_000);
         }
     }
 
