@@ -146,7 +146,7 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>)
             let at_mode = if n < TABLE_SIZE {
                 ln_factorial(m) + ln_factorial(n - m)
             } else {
-                (m as f64 + 0.5) * (ln_int(m + 1) - ln_int(n - m + 1) - ln_r)
+                (m as f64 + 0.5) * (((m + 1) as f64 / (n - m + 1) as f64).ln() - ln_r)
                     + stirling_tail(m as f64)
                     + stirling_tail((n - m) as f64)
             };
@@ -156,10 +156,10 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>)
         let bound = if n < TABLE_SIZE {
             at_mode - ln_factorial(k) - ln_factorial(n - k) + (kf - m as f64) * ln_r
         } else {
-            let ln_rest = ln_int(n - k + 1);
+            let mf = m as f64;
             at_mode
-                + (nf + 1.0) * (ln_int(n - m + 1) - ln_rest)
-                + (kf + 0.5) * (ln_r + ln_rest - ln_int(k + 1))
+                + (nf + 1.0) * ((nf - mf + 1.0) / (nf - kf + 1.0)).ln()
+                + (kf + 0.5) * (ln_r + ((nf - kf + 1.0) / (kf + 1.0)).ln())
                 - stirling_tail(kf)
                 - stirling_tail(nf - kf)
         };
