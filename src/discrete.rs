@@ -16,7 +16,9 @@ use crate::exec;
 use crate::lnint::ln_int;
 use crate::metrics::{discrete_metrics, needs_log, DiscreteMetric, RealReference};
 use crate::rng::{replicate_rng, RootKey};
-use crate::sampling::{hypergeometric, multinomial, multinomial_weights, FixedBinomial};
+use crate::sampling::{
+    hypergeometric, multinomial, multinomial_weights, starts_group, FixedBinomial,
+};
 
 /// Largest sample size per generation: counts stay exact in f64 arithmetic below 2^53.
 pub const MAX_SAMPLES: u64 = 1 << 53;
@@ -204,6 +206,8 @@ struct Chain<'a> {
     pool_total: u64,
     scratch: Vec<u64>,
     scratch2: Vec<u64>,
+    /// Scratch for `multinomial`'s grouped draws.
+    owner: Vec<u32>,
     support: usize,
     generation: u64,
     /// Binomial(D, j / D) tables for Replace's first draw of each generation, when D is small.
@@ -254,6 +258,7 @@ impl<'a> Chain<'a> {
             real_total,
             scratch: vec![0; len],
             scratch2: vec![0; len],
+            owner: Vec::new(),
             support: len,
             generation: 1,
             fixed,
@@ -280,6 +285,7 @@ impl<'a> Chain<'a> {
                     &self.model,
                     self.model_total,
                     &mut self.scratch,
+                    &mut self.owner,
                 );
                 for (m, x) in self.model.iter_mut().zip(&self.scratch) {
                     *m += x;
@@ -287,7 +293,14 @@ impl<'a> Chain<'a> {
                 self.model_total += per_generation;
             }
             Paradigm::AccumulateSubsample { size } => {
-                multinomial(rng, d, &self.model, self.model_total, &mut self.scratch);
+                multinomial(
+                    rng,
+                    d,
+                    &self.model,
+                    self.model_total,
+                    &mut self.scratch,
+                    &mut self.owner,
+                );
                 for (p, x) in self.pool.iter_mut().zip(&self.scratch) {
                     *p += x;
                 }
@@ -306,6 +319,7 @@ impl<'a> Chain<'a> {
                     &self.model,
                     self.model_total,
                     &mut self.scratch,
+                    &mut self.owner,
                 );
                 hypergeometric(
                     rng,
@@ -331,19 +345,22 @@ impl<'a> Chain<'a> {
         let len = self.atoms.len();
         let drawn = &mut self.scratch[..len];
         // The chain's first draw is Binomial(D, c_0 / D) when the model was fit to D items:
-        // from the tables if there are any, then the rest conditionally on it.
+        // from the tables if there are any (unless the first atoms are drawn as a group), then
+        // the rest conditionally on it.
+        let total = self.model_total;
         match self.fixed {
-            Some(table) if self.model_total == table.n() => {
+            Some(table) if total == table.n() && !starts_group(d, &self.model, total) => {
                 drawn[0] = table.sample(rng, self.model[0]);
                 multinomial(
                     rng,
                     d - drawn[0],
                     &self.model[1..],
-                    self.model_total - self.model[0],
+                    total - self.model[0],
                     &mut drawn[1..],
+                    &mut self.owner,
                 );
             }
-            _ => multinomial(rng, d, &self.model, self.model_total, drawn),
+            _ => multinomial(rng, d, &self.model, total, drawn, &mut self.owner),
         }
         if len == 2 {
             // The two-atom endgame, about half the generations of a run to collapse: no sort.

@@ -342,27 +342,33 @@ fn walker_vose(weights: &[f64]) -> (Vec<f64>, Vec<u32>) {
     (prob, alias)
 }
 
-/// Runs of at least this many atoms of equal mass are drawn as one group.
+/// Groups of at least this many adjacent small atoms are drawn together.
 const MIN_GROUP: usize = 8;
-/// A group is spread by uniform picks while its atoms expect at most this many items each: a
-/// pick costs a few nanoseconds, a binomial draw tens (the break-even measured with
-/// `benches/bench_discrete.py`).
-const PICKS_PER_ATOM: u64 = 16;
+/// Relative costs of one binomial draw, one uniform pick of an item, and one item's entry in a
+/// group's owner table; the draw's weight is tuned with `benches/bench_discrete.py` (it also
+/// stands for the branch mispredictions and set-up that a group saves).
+const DRAW_COST: f64 = 70.0;
+const PICK_COST: f64 = 2.5;
+const OWNER_COST: f64 = 0.5;
+/// Most items a group's owner table may hold.
+const OWNER_LIMIT: u64 = 1 << 20;
 
 /// Draw `n` items with replacement from atoms of integer mass `mass` (total `total`, which must be
-/// their sum and positive); write how many landed on each atom into `out` (same length).
+/// their sum and positive); write how many landed on each atom into `out` (same length). `owner`
+/// is scratch space.
 ///
-/// A run of `MIN_GROUP` or more adjacent atoms of equal mass (the callers sort by mass, so the
-/// many atoms of count 1, 2, ... in a long tail form such runs) that expect at most
-/// `PICKS_PER_ATOM` items each takes one binomial draw for the whole run and spreads it uniformly over the run's atoms: exact, because given the run's total
-/// its atoms' counts are multinomial with equal probabilities, and much cheaper than one
-/// binomial per atom when the run's atoms receive about one item each.
+/// A run of at least `MIN_GROUP` adjacent atoms that are cheaper to fill by picking items one by
+/// one than by a binomial each (small atoms: the callers sort by mass, so they stand together at
+/// the front) takes one binomial draw for the whole run, and its items then pick their atoms in
+/// proportion to mass. Exact: given the run's total, its atoms' counts are multinomial with
+/// probabilities proportional to their masses.
 pub fn multinomial<R: Rng + ?Sized>(
     rng: &mut R,
     n: u64,
     mass: &[u64],
     total: u64,
     out: &mut [u64],
+    owner: &mut Vec<u32>,
 ) {
     debug_assert_eq!(mass.len(), out.len());
     debug_assert_eq!(mass.iter().sum::<u64>(), total);
@@ -374,28 +380,84 @@ pub fn multinomial<R: Rng + ?Sized>(
             out[i..].fill(0);
             return;
         }
-        let m = mass[i];
-        let run = mass[i..].iter().take_while(|&&x| x == m).count();
-        // Group only where the run's atoms expect few items each, so that uniform picks are
-        // cheap; elsewhere one binomial per atom costs less.
-        if run >= MIN_GROUP
-            && m > 0
-            && (n_left as f64) * (m as f64) <= PICKS_PER_ATOM as f64 * mass_left as f64
-        {
-            let group_mass = m * run as u64;
-            let x = conditional(rng, n_left, group_mass, mass_left);
-            spread_uniformly(rng, x, &mut out[i..i + run]);
-            n_left -= x;
-            mass_left -= group_mass;
-        } else {
-            for slot in &mut out[i..i + run] {
-                let x = conditional(rng, n_left, m, mass_left);
-                *slot = x;
+        let run = group_length(n_left, &mass[i..], mass_left);
+        if run >= MIN_GROUP {
+            let group = &mass[i..i + run];
+            let group_mass: u64 = group.iter().sum();
+            if group_mass <= OWNER_LIMIT {
+                let x = conditional(rng, n_left, group_mass, mass_left);
+                spread_by_picks(rng, x, group, group_mass, &mut out[i..i + run], owner);
                 n_left -= x;
-                mass_left -= m;
+                mass_left -= group_mass;
+                i += run;
+                continue;
             }
         }
-        i += run;
+        let x = conditional(rng, n_left, mass[i], mass_left);
+        out[i] = x;
+        n_left -= x;
+        mass_left -= mass[i];
+        i += 1;
+    }
+}
+
+/// How many leading atoms of `mass` are cheaper to fill by picks than by a binomial each, when
+/// `n` items are drawn from a total mass `total`.
+fn group_length(n: u64, mass: &[u64], total: u64) -> usize {
+    // Per unit of mass, picks cost PICK_COST per expected item plus the owner table.
+    let unit_cost = PICK_COST * n as f64 / total as f64 + OWNER_COST;
+    mass.iter()
+        .take_while(|&&m| m as f64 * unit_cost <= DRAW_COST)
+        .count()
+}
+
+/// Would [`multinomial`] draw the first atoms of `mass` as a group?
+pub fn starts_group(n: u64, mass: &[u64], total: u64) -> bool {
+    mass.len() >= MIN_GROUP && group_length(n, &mass[..MIN_GROUP], total) == MIN_GROUP
+}
+
+/// Multinomial(x, mass / group_mass) over a group: each of the x items picks one of the group's
+/// `group_mass` units of mass uniformly, and lands on that unit's atom. Equal masses need no owner
+/// table; an unexpectedly large x (it is binomial, so this is rare) falls back to a chain of
+/// conditional binomials.
+fn spread_by_picks<R: Rng + ?Sized>(
+    rng: &mut R,
+    x: u64,
+    group: &[u64],
+    group_mass: u64,
+    out: &mut [u64],
+    owner: &mut Vec<u32>,
+) {
+    out.fill(0);
+    if x == 0 {
+        return;
+    }
+    if x > 4 * group_mass + 64 {
+        let mut x_left = x;
+        let mut mass_left = group_mass;
+        for (slot, &m) in out.iter_mut().zip(group) {
+            let y = conditional(rng, x_left, m, mass_left);
+            *slot = y;
+            x_left -= y;
+            mass_left -= m;
+        }
+        return;
+    }
+    let g = group.len() as u32;
+    if group[0] == group[group.len() - 1] && group.iter().all(|&m| m == group[0]) {
+        for _ in 0..x {
+            out[rng.random_range(0..g) as usize] += 1;
+        }
+        return;
+    }
+    owner.clear();
+    for (j, &m) in group.iter().enumerate() {
+        owner.extend(std::iter::repeat_n(j as u32, m as usize));
+    }
+    // group_mass <= OWNER_LIMIT < 2^32: one 32-bit draw per pick
+    let units = group_mass as u32;
+    for _ in 0..x {
+        out[owner[rng.random_range(0..units) as usize] as usize] += 1;
     }
 }
 
@@ -408,25 +470,6 @@ fn conditional<R: Rng + ?Sized>(rng: &mut R, n_left: u64, mass: u64, mass_left: 
         n_left
     } else {
         binomial_ratio(rng, n_left, mass, mass_left)
-    }
-}
-
-/// Multinomial(x, equal probabilities over `out`): x uniform picks when that is cheap, else a
-/// chain of conditional binomials.
-fn spread_uniformly<R: Rng + ?Sized>(rng: &mut R, x: u64, out: &mut [u64]) {
-    out.fill(0);
-    let g = out.len() as u64;
-    if x <= PICKS_PER_ATOM * g {
-        for _ in 0..x {
-            out[rng.random_range(0..g) as usize] += 1;
-        }
-    } else {
-        let mut x_left = x;
-        for (k, slot) in out.iter_mut().enumerate() {
-            let y = conditional(rng, x_left, 1, g - k as u64);
-            *slot = y;
-            x_left -= y;
-        }
     }
 }
 
@@ -609,7 +652,7 @@ mod tests {
         let mass = [5, 0, 3, 2, 0, 10];
         let mut out = [0; 6];
         for n in [0, 1, 7, 1000, 1_000_000_000_000] {
-            multinomial(&mut rng, n, &mass, 20, &mut out);
+            multinomial(&mut rng, n, &mass, 20, &mut out, &mut Vec::new());
             assert_eq!(out.iter().sum::<u64>(), n);
             assert_eq!(out[1], 0);
             assert_eq!(out[4], 0);
@@ -617,20 +660,22 @@ mod tests {
     }
 
     #[test]
-    fn grouped_runs_have_multinomial_moments() {
-        // a long run of equal masses (drawn as a group, both by picks and by binomials) next to
-        // unequal ones; every atom's count has mean n p and variance n p (1 - p)
-        let mut mass = vec![1u64; 40];
-        mass.extend([5, 9, 30]);
+    fn grouped_atoms_have_multinomial_moments() {
+        // a long run of equal masses and a run of unequal small ones (both drawn as groups,
+        // by picks; the largest n also through the fallback chain) before larger atoms; every
+        // atom's count has mean n p and variance n p (1 - p)
+        let mut mass = vec![1u64; 20];
+        mass.extend([2, 2, 3, 3, 4, 5, 6, 7, 40, 90]);
         let total: u64 = mass.iter().sum();
-        for (n, seed) in [(60u64, 1u64), (5000, 2)] {
+        for (n, seed) in [(30u64, 1u64), (400, 2), (5000, 3)] {
             let mut rng = replicate_rng(&key_from_words([seed, 0, 0, 0]), 0);
             let mut out = vec![0; mass.len()];
+            let mut owner = Vec::new();
             let reps = 40_000u32;
             let mut sum = vec![0.0; mass.len()];
             let mut sum_sq = vec![0.0; mass.len()];
             for _ in 0..reps {
-                multinomial(&mut rng, n, &mass, total, &mut out);
+                multinomial(&mut rng, n, &mass, total, &mut out, &mut owner);
                 assert_eq!(out.iter().sum::<u64>(), n);
                 for ((s, s2), &x) in sum.iter_mut().zip(&mut sum_sq).zip(&out) {
                     *s += x as f64;
@@ -653,6 +698,34 @@ mod tests {
                 );
             }
         }
+        assert!(starts_group(30, &mass, total));
+        assert!(
+            !starts_group(30, &mass[22..], total),
+            "the eighth atom, 90, is too large"
+        );
+    }
+
+    #[test]
+    fn spread_by_picks_fallback_is_multinomial() {
+        // x far above the group's mass takes the conditional-binomial chain
+        let group = [1u64, 2, 3, 4];
+        let mut rng = replicate_rng(&key_from_words([9, 1, 0, 0]), 0);
+        let mut out = [0u64; 4];
+        let mut owner = Vec::new();
+        let (x, reps) = (1000u64, 20_000u32);
+        let mut sum = [0.0; 4];
+        for _ in 0..reps {
+            spread_by_picks(&mut rng, x, &group, 10, &mut out, &mut owner);
+            assert_eq!(out.iter().sum::<u64>(), x);
+            for (s, &v) in sum.iter_mut().zip(&out) {
+                *s += v as f64;
+            }
+        }
+        for (i, &m) in group.iter().enumerate() {
+            let p = m as f64 / 10.0;
+            let se = (x as f64 * p * (1.0 - p) / f64::from(reps)).sqrt();
+            assert!((sum[i] / f64::from(reps) - x as f64 * p).abs() < 5.0 * se);
+        }
     }
 
     #[test]
@@ -664,7 +737,7 @@ mod tests {
         let n = 50;
         let mut sums = [0u64; 4];
         for _ in 0..reps {
-            multinomial(&mut rng, n, &mass, 10, &mut out);
+            multinomial(&mut rng, n, &mass, 10, &mut out, &mut Vec::new());
             for (s, x) in sums.iter_mut().zip(out) {
                 *s += x;
             }
