@@ -22,13 +22,27 @@ def assert_mean_within(samples, expected, label):
     assert np.all(z < SE_TOL), f"{label}: worst z = {z.max():.2f} (mean {mean}, exact {expected})"
 
 
+ZIPF_200 = list(1.0 / np.arange(1, 201))
+
+
 @pytest.mark.parametrize(
-    ("weights", "samples"), [([0.5, 0.3, 0.2], 20), ([1.0] * 6, 30), ([0.7, 0.2, 0.05, 0.05], 8)]
+    ("weights", "samples", "replicates"),
+    [
+        ([0.5, 0.3, 0.2], 20, 20_000),
+        ([1.0] * 6, 30, 20_000),
+        ([0.7, 0.2, 0.05, 0.05], 8, 20_000),
+        # larger D: binomials by BTRS, alias tables for Binomial(D, j/D), grouped small atoms
+        ([1.0] * 5, 1000, 20_000),
+        (ZIPF_200, 2000, 5_000),
+        # D beyond the tables: BTRS through Stirling's series
+        ([0.5, 0.3, 0.2], 5000, 20_000),
+    ],
+    ids=["K3-D20", "K6-D30", "K4-D8", "K5-D1000", "zipf200-D2000", "K3-D5000"],
 )
-def test_gini_simpson_decays_geometrically_under_replace(weights, samples):
+def test_gini_simpson_decays_geometrically_under_replace(weights, samples, replicates):
     """E[1 - sum p_t^2] = (1 - sum p_0^2) (1 - 1/D)^t for multinomial resampling."""
     setting = mc.Discrete(weights=weights, samples=samples)
-    run = mc.simulate(setting, mc.Replace(), iterations=40, replicates=20_000, rng=1, stride=4)
+    run = mc.simulate(setting, mc.Replace(), iterations=40, replicates=replicates, rng=1, stride=4)
     gs = run.metrics.gini_simpson
     t = gs.iteration.values
     p0 = setting.weights
@@ -44,6 +58,17 @@ PARADIGMS = [
     mc.AccumulateSubsample(12),
     mc.MixReal(0.25),
 ]
+
+
+def test_large_d_atom_probabilities_are_martingales():
+    """The martingale at D = 1979 with a long tail of small counts (grouped draws)."""
+    counts = np.concatenate([np.ones(300, dtype=int), np.arange(2, 40), [400, 500]])
+    setting = mc.Discrete(counts=counts, samples=int(counts.sum()), tail=0.2)
+    run = mc.simulate(setting, mc.Replace(), iterations=30, replicates=4000, rng=3, stride=5)
+    mass = run.metrics.tail_mass.values
+    exact = mass[0, 0]  # iteration 0: the real distribution's mass on its tail set
+    assert exact >= 0.2
+    assert_mean_within(mass[:, 1:], exact, "tail mass at D = 1979")
 
 
 @pytest.mark.parametrize("paradigm", PARADIGMS, ids=repr)
