@@ -423,7 +423,8 @@ fn count_nonzero(counts: &[u64]) -> usize {
 
 /// Sort survivors by increasing count (ties by atom index), keeping `atoms` aligned. The largest
 /// atom then comes last in the chain of conditional binomials, where it takes what is left without
-/// a draw, and equal counts stand together, where `multinomial` draws them as one group.
+/// a draw, and the small atoms stand together at the front, where `multinomial` draws them as a
+/// group.
 fn sort_by_count(atoms: &mut [u32], counts: &mut [u64], key: &mut Vec<u64>) {
     // Pack (count, index) into one u64 key where it fits, so that one unstable sort on plain
     // integers orders both; fall back to a pair sort for counts of 2^32 and more.

@@ -1,11 +1,11 @@
-//! Exact discrete samplers: binomials (BTRS, or `rand_distr`'s inversion for small means),
-//! `rand_distr`'s hypergeometric, and the multinomials built from them.
+//! Exact discrete samplers: binomials (BTRS, or inversion for small means), alias tables for
+//! Binomial(n, j/n), `rand_distr`'s hypergeometric, and the multinomials built from them.
 //!
 //! A multinomial is drawn as a chain of conditional binomials: atom i gets
 //! `Binomial(n_left, c_i / mass_left)`. Masses are integers, so the chain has no floating drift and
 //! the last atom with mass takes what is left without a draw; the chain stops as soon as nothing
 //! is left to place. Callers sort atoms by increasing mass, so that the largest atom is the free
-//! one and runs of equal masses can be drawn as groups. Every draw is O(1) in `n` (BTRS / H2PE),
+//! one and the small atoms stand together, where they are drawn as a group. Every draw is O(1) in `n` (BTRS / H2PE),
 //! so sample sizes up to 10^12 and beyond cost the same as small ones.
 
 use rand::{Rng, RngExt};
@@ -50,15 +50,21 @@ fn binomial_ratio<R: Rng + ?Sized>(rng: &mut R, n: u64, num: u64, den: u64) -> u
     }
 }
 
-/// ln p and ln(1 - p) for p = small / den, from the table when `den` is in it.
+/// ln p, from the table when p = small / den with `den` in it.
 #[inline]
-fn log_probabilities(p: f64, ratio: Option<(u64, u64)>) -> (f64, f64) {
+fn ln_p(p: f64, ratio: Option<(u64, u64)>) -> f64 {
     match ratio {
-        Some((small, den)) if den < TABLE_SIZE => {
-            let ln_den = ln_int(den);
-            (ln_int(small) - ln_den, ln_int(den - small) - ln_den)
-        }
-        _ => (p.ln(), (-p).ln_1p()),
+        Some((small, den)) if den < TABLE_SIZE => ln_int(small) - ln_int(den),
+        _ => p.ln(),
+    }
+}
+
+/// ln(1 - p), from the table when p = small / den with `den` in it.
+#[inline]
+fn ln_q(p: f64, ratio: Option<(u64, u64)>) -> f64 {
+    match ratio {
+        Some((small, den)) if den < TABLE_SIZE => ln_int(den - small) - ln_int(den),
+        _ => (-p).ln_1p(),
     }
 }
 
@@ -78,20 +84,16 @@ fn btrs_or_inversion<R: Rng + ?Sized>(
     }
 }
 
-/// Binomial(n, p) for p <= 1/2 and n p < 10 by sequential inversion from 0 (BINV of
-/// Kachitvichyanukul and Schmeiser, 1988, as in `rand_distr`, with q^n from `exp` and `ln_1p`,
-/// cheaper than `powf`). Like `rand_distr`, a search that passes 110 (over 30 standard deviations
-/// out) starts again.
+/// Binomial(n, p) for p <= 1/2 and n p < `BTRS_MIN_MEAN` by sequential inversion from 0 (BINV of
+/// Kachitvichyanukul and Schmeiser, 1988, as in `rand_distr`, with q^n = exp(n ln q), cheaper
+/// than `powf`). Like `rand_distr`, a search that passes 110 (over 20 standard deviations out)
+/// starts again.
 fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>) -> u64 {
     const MAX_X: u64 = 110;
     let q = 1.0 - p;
     let s = p / q;
     let a = (n as f64 + 1.0) * s;
-    let ln_q = match ratio {
-        Some((small, den)) if den < TABLE_SIZE => ln_int(den - small) - ln_int(den),
-        _ => (-p).ln_1p(),
-    };
-    let r0 = (n as f64 * ln_q).exp();
+    let r0 = (n as f64 * ln_q(p, ratio)).exp();
     'draw: loop {
         let mut u: f64 = rng.random();
         let mut r = r0;
@@ -112,8 +114,8 @@ fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u
 /// (BTRS; W. Hörmann, "The generation of binomial random variates", J. Stat. Comput. Simul. 46,
 /// 1993), in the form TensorFlow and PyTorch use. Exact; its set-up is a square root and a few
 /// divisions, so it suits the chain of conditional binomials, where (n, p) changes every draw and
-/// `rand_distr`'s BTPE spends most of its time on set-up. About 85% of proposals are accepted by
-/// the squeeze without a logarithm.
+/// `rand_distr`'s BTPE spends most of its time on set-up. The squeeze accepts without a
+/// logarithm about half the proposals at n p = 20 and most of them for large n p.
 fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>) -> u64 {
     let nf = n as f64;
     let q = 1.0 - p;
@@ -140,8 +142,7 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>)
         // series with exact tails for small arguments.
         let k = kf as u64;
         let (alpha, ln_r, m, at_mode) = *slow.get_or_insert_with(|| {
-            let (ln_p, ln_q) = log_probabilities(p, ratio);
-            let ln_r = ln_p - ln_q;
+            let ln_r = ln_p(p, ratio) - ln_q(p, ratio);
             let m = ((nf + 1.0) * p).floor() as u64;
             let at_mode = if n < TABLE_SIZE {
                 ln_factorial(m) + ln_factorial(n - m)
@@ -212,8 +213,9 @@ const TABLE_CUTOFF: f64 = 1e-20;
 /// first use (thread-safe; the tables depend only on (n, j), so results do not depend on which
 /// thread builds them). Under Replace every generation's first draw, and the only draw of the
 /// two-atom endgame, has this form with n = D, and a table draw costs a fraction of a BTRS draw.
-/// Exact: the alias table holds every outcome of probability at least 1e-20, and one extra bin
-/// holds the rest, from which a draw is made by rejection (BTRS until outside the table).
+/// Exact up to floating-point rounding, like every sampler driven by 53-bit uniforms: the alias
+/// table holds every outcome of probability at least 1e-20, and one extra bin holds the rest,
+/// from which a draw is made by rejection (binomial draws until one falls outside the table).
 #[derive(Debug)]
 pub struct FixedBinomial {
     n: u64,
