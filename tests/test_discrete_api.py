@@ -167,3 +167,25 @@ def test_cli_demo(capsys):
     assert main(["demo", "--replicates", "200"]) == 0
     out = capsys.readouterr().out
     assert "collapse time under Replace" in out and "Accumulate" in out
+
+
+def test_ten_million_collapse_times_fit_in_well_under_a_gigabyte():
+    """Only the times are stored: 10^7 replicates take 9 bytes each (run in a fresh process so
+    that its peak resident memory can be read)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import resource, modelcollapse as mc\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "t = mc.collapse_times(mc.Discrete(weights=[0.5, 0.5], samples=2), replicates=10**7,"
+        " rng=0, progress=False)\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(len(t), (after - before) / 1024, t.times.nbytes + t.censored.nbytes)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert int(out[0]) == 10**7
+    assert int(out[2]) == 9 * 10**7
+    assert float(out[1]) < 300, f"peak memory grew by {float(out[1]):.0f} MiB"
