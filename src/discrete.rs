@@ -24,8 +24,10 @@ use crate::sampling::{
 pub const MAX_SAMPLES: u64 = 1 << 53;
 /// Largest number of items a pool may ever hold.
 const MAX_POOL: u64 = 1 << 62;
-/// Progress is reported in batches of this many generations.
-const PROGRESS_BATCH: u64 = 256;
+/// Cancellation is checked (and progress reported) after about this many atoms have been
+/// resampled, a millisecond or so of work: often enough for Ctrl-C whether a generation has two
+/// atoms or a million, rarely enough to cost nothing.
+const CHECK_WORK: u64 = 1 << 16;
 
 /// Which data the next model trains on (DESIGN §3), with sizes already in items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -412,6 +414,11 @@ impl<'a> Chain<'a> {
             })
     }
 
+    /// Work of the next step, in atoms resampled (plus one for the generation itself).
+    fn work(&self) -> u64 {
+        self.atoms.len() as u64 + 1
+    }
+
     fn collapsed(&self) -> bool {
         self.support <= 1
     }
@@ -524,7 +531,7 @@ pub fn simulate(
         }
         let mut rng = replicate_rng(key, replicate);
         let mut chain = Chain::new(setting, paradigm, fixed.as_ref(), &mut rng);
-        let mut pending = 0;
+        let (mut pending, mut work) = (0, 0);
         loop {
             let t = chain.generation;
             if t % spec.stride == 0 {
@@ -538,9 +545,10 @@ pub fn simulate(
                 );
             }
             pending += 1;
-            if pending == PROGRESS_BATCH {
+            work += chain.work();
+            if work >= CHECK_WORK {
                 control.advance(pending);
-                pending = 0;
+                (pending, work) = (0, 0);
                 control.check()?;
             }
             if t == spec.iterations {
@@ -587,15 +595,15 @@ pub fn collapse_times(
             }
             let mut rng = replicate_rng(key, replicate);
             let mut chain = Chain::new(setting, paradigm, fixed.as_ref(), &mut rng);
-            let mut since_check = 0;
+            let mut work = 0;
             while !chain.collapsed() {
                 if chain.generation == max_iterations {
                     *cens = true;
                     break;
                 }
-                since_check += 1;
-                if since_check == PROGRESS_BATCH {
-                    since_check = 0;
+                work += chain.work();
+                if work >= CHECK_WORK {
+                    work = 0;
                     control.check()?;
                 }
                 chain.step(&mut rng);

@@ -12,6 +12,10 @@ LONG_RUNS = {
     "iterations=10**7, replicates=4, stride=10**6, progress=False)",
     "collapse_times": "mc.collapse_times(mc.Discrete(weights=np.ones(500), samples=10**12), "
     "replicates=8, progress=False)",
+    # a million atoms: each generation is long, so checks must follow work, not generations
+    "simulate_many_atoms": "mc.simulate(mc.Discrete(weights=np.ones(10**6), samples=10**12), "
+    "mc.Replace(), iterations=10**6, replicates=2, stride=10**5, metrics='entropy', "
+    "progress=False)",
 }
 
 SCRIPT = """
