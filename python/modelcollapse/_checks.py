@@ -8,19 +8,18 @@ import numbers
 import operator
 from typing import Any
 
+import numpy as np
+
 
 def integer(name: str, value: Any, *, minimum: int = 0, maximum: int | None = None) -> int:
-    """`value` as a Python int in [minimum, maximum]; bools and non-integral floats are refused."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        try:
-            if isinstance(value, bool):
-                raise TypeError
-            value = operator.index(value)
-        except TypeError:
-            raise TypeError(
-                f"{name} must be an integer, got {type(value).__name__} {value!r}"
-            ) from None
-    value = int(value)
+    """`value` as a Python int in [minimum, maximum]; bools and floats are refused."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got bool {value!r}")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be an integer, got {kind} {value!r}") from None
     if value < minimum or (maximum is not None and value > maximum):
         upper = "inf" if maximum is None else f"{maximum:,}"
         raise ValueError(f"{name} must lie in [{minimum:,}, {upper}], got {value:,}")

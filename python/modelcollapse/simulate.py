@@ -70,7 +70,7 @@ def _metric_list(setting: Setting, metrics: Any) -> list[str]:
     return names
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Run:
     """The result of `simulate`: ``metrics`` is an xarray.Dataset with dims
     ("replicate", "iteration"); iteration 0 is the real distribution. Its attributes record the
@@ -283,7 +283,7 @@ class CollapseTimes:
 
 def collapse_times(
     setting: Setting,
-    paradigm: Paradigm | None = None,
+    paradigm: Paradigm = Replace(),  # noqa: B008 - frozen, so one shared default is safe
     *,
     replicates: int | range,
     rng: RNGLike = None,
@@ -299,7 +299,7 @@ def collapse_times(
     alive then are marked ``censored``. Only the times are stored (9 bytes per replicate).
     """
     setting = check_setting(setting)
-    paradigm = check_paradigm(Replace() if paradigm is None else paradigm)
+    paradigm = check_paradigm(paradigm)
     reps = _replicate_range(replicates)
     if max_iterations is not None:
         max_iterations = _checks.integer("max_iterations", max_iterations, minimum=0, maximum=2**62)
