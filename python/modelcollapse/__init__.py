@@ -1,6 +1,7 @@
 """modelcollapse: simulate model-data feedback loops fast, and judge them under every definition
 of "model collapse" (Position: Model Collapse Does Not Mean What You Think)."""
 
+from . import theory
 from ._core import __version__
 from .paradigms import Accumulate, AccumulateSubsample, MixReal, Replace
 from .settings import Discrete
@@ -17,4 +18,5 @@ __all__ = [
     "__version__",
     "collapse_times",
     "simulate",
+    "theory",
 ]
