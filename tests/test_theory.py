@@ -165,3 +165,69 @@ def test_bad_arguments():
         theory.discrete_curves(s, -1)
     with pytest.raises(TypeError, match="iterations must be an integer"):
         theory.discrete_curves(s, 2.5)
+
+
+@pytest.mark.parametrize(
+    "weights", [[0.3, 0.7], [0.5, 0.3, 0.2], [1.0] * 10], ids=["K2", "K3", "uniform-K10"]
+)
+def test_diffusion_matches_exact_within_order_one_over_d(weights):
+    """At D = 1000, with every atom holding at least 100 items, the diffusion limit is within
+    a few units of 1/D of the exact chain: measured 1.5-1.7/D for P(T <= t), under 6/D per atom
+    for E[support], and 1.6/D relative for E[T]."""
+    d = 1000
+    setting = mc.Discrete(weights=weights, samples=d)
+    t = np.array([0, 1, 10, 100, 300, 700, 1000, 2000, 4000, 8000])
+    exact = theory.discrete_curves(setting, t, method="exact")
+    diffusion = theory.discrete_curves(setting, t, method="diffusion")
+    assert diffusion.attrs["method"] == "diffusion"
+    k = len(weights)
+    np.testing.assert_allclose(diffusion.collapse_cdf, exact.collapse_cdf, atol=3 / d)
+    np.testing.assert_allclose(diffusion.support_size, exact.support_size, atol=10 * k / d)
+    # the closed form against 8000 steps of the banded chain: rounding accumulates absolutely
+    np.testing.assert_allclose(diffusion.gini_simpson, exact.gini_simpson, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        theory.collapse_time_cdf(setting, t, method="diffusion"), diffusion.collapse_cdf
+    )
+    mean = theory.expected_collapse_time(setting, method="exact")
+    assert abs(theory.littler(setting) - mean) / mean < 5 / d
+
+
+def test_diffusion_breaks_down_for_atoms_with_few_items():
+    """Zipf over 50 atoms at D = 1000: the rarest hold about 4 items, and in their first few
+    generations the discrete chain loses them faster than the diffusion says."""
+    setting = mc.Discrete(weights=1 / np.arange(1, 51), samples=1000)
+    t = np.array([5, 10, 20])
+    exact = theory.discrete_curves(setting, t, method="exact").support_size.values
+    diffusion = theory.discrete_curves(setting, t, method="diffusion").support_size.values
+    assert np.all(diffusion - exact > 0.5), (exact, diffusion)
+
+
+def test_kimura_series_limits():
+    p = np.array([0.01, 0.2, 0.5, 0.9])
+    mult = np.ones(4, dtype=np.int64)
+    tau = np.array([0.0, 1e-6, 1e-3, 0.05, 1.0, 50.0])
+    fixed = np.array([theory._kimura_fixation(p[i : i + 1], mult[:1], tau) for i in range(4)])
+    lost = np.array([theory._kimura_fixation(1 - p[i : i + 1], mult[:1], tau) for i in range(4)])
+    assert np.all(fixed[:, 0] == 0) and np.all(lost[:, 0] == 0)
+    assert np.all(fixed + lost <= 1 + 1e-12) and np.all(np.diff(fixed, axis=1) >= -1e-12)
+    np.testing.assert_allclose(fixed[:, -1], p, atol=1e-12)  # fixation probability p at the end
+    np.testing.assert_allclose(fixed[:, -1] + lost[:, -1], 1, atol=1e-12)
+
+
+def test_diffusion_at_the_papers_scale_runs_in_seconds():
+    """Zipf over 10^5 atoms at D = 10^15. The rarest atom holds about 8e8 items: every atom
+    survives 10^8 generations, but by 10^12 only the ~1,200 atoms with p above ~1e-4 are left
+    (the Feller limit: atom i survives tau with probability 1 - exp(-2 p_i / tau)). Total
+    collapse waits for Littler's ~2 D generations."""
+    setting = mc.Discrete(weights=1 / np.arange(1, 100_001), samples=10**15)
+    t = np.array([0, 10**8, 10**12, 10**15, 10**16])
+    curves = theory.discrete_curves(setting, t)
+    assert curves.attrs["method"] == "diffusion"
+    assert curves.support_size.values[1] == pytest.approx(100_000, rel=1e-3)
+    p = setting.weights
+    feller = np.sum(1 - np.exp(-2 * p / 1e-3))
+    assert curves.support_size.values[2] == pytest.approx(feller, rel=0.05)
+    assert curves.collapse_cdf.values[2] < 1e-12
+    assert 0.9 < curves.collapse_cdf.values[-1] <= 1
+    assert theory.expected_collapse_time(setting) == pytest.approx(theory.littler(setting))
+    assert 1.9e15 < theory.littler(setting) < 2e15

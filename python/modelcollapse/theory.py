@@ -21,6 +21,19 @@ The transition matrix is banded to within rounding: a step from j moves more tha
 ``BAND_SDS`` times the largest standard deviation (sqrt(D) / 2, at j = D / 2) with probability
 below 1e-30, so the solves keep a band of half-width about 6.5 sqrt(D) and cost O(D^2) rather
 than O(D^3); D = 5000 takes a couple of seconds.
+
+For D beyond that (up to 10^15 and more) method="diffusion" uses the diffusion limit, with time
+in units of D generations (tau = t / D): Littler's (1975) mean, and Kimura's (1955) series for the
+probability that an atom at frequency p has fixed by tau,
+
+    P_fix(p, tau) = p + sum_{i>=1} (2i+1) p (1-p) (-1)^i P_{i-1}^{(1,1)}(1-2p) / i e^{-i(i+1) tau/2}
+
+(P^{(1,1)} a Jacobi polynomial; Kimura writes it with F(1-i, i+2; 2; p) = P_{i-1}^{(1,1)}(1-2p)/i),
+and P_loss(p, tau) = P_fix(1-p, tau). The series needs about sqrt(80 / tau) terms; below
+tau = 2e-5 the Feller limit of the boundary, P_loss(p, tau) = exp(-2 p / tau), takes over. The
+diffusion is accurate to O(1/D) where every atom has many items (D p >> 1); it breaks down for
+atoms with a handful of items during their first few D p generations, where the discrete chain
+loses them at rate e^{-D p} per generation, not as exp(-2 D p / t).
 """
 
 from __future__ import annotations
@@ -223,46 +236,182 @@ def _marginals(start: _StartState, d: int, iterations: int):
             dist = (step @ dist.T).T
 
 
-def collapse_time_cdf(
-    setting: Discrete, t: npt.ArrayLike, *, method: Method = "auto"
+#: Most terms of Kimura's series; below TAU_SERIES = 80 / SERIES_TERMS^2 the Feller limit is used.
+SERIES_TERMS = 2000
+TAU_SERIES = 80.0 / SERIES_TERMS**2
+
+
+def _kimura_fixation(
+    p: npt.NDArray[np.float64], mult: npt.NDArray[np.int64], tau: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    """P(T <= t) under Replace for an array of iterations t (exact, from powers of each atom's
-    marginal chain: the events "atom i has fixed by t" are disjoint, so their probabilities
-    add)."""
-    setting = _check_discrete(setting)
-    _check_method(method, ("auto", "exact"))
-    _check_exact_size(setting)
-    times = np.asarray(t)
-    if times.size and (not np.issubdtype(times.dtype, np.integer) or times.min() < 0):
-        raise ValueError("t must hold non-negative integers (iterations)")
-    out = np.zeros(times.shape)
-    start = _start(setting)
-    if start.collapsed_at_start:
-        return np.ones(times.shape)
-    if times.size == 0:
-        return out
-    d = setting.samples
-    cdf = {}
-    for it, dist, mult in _marginals(start, d, int(times.max())):
-        cdf[it] = float(mult @ dist[:, d])
-    for idx, ti in np.ndenumerate(times):
-        out[idx] = cdf.get(int(ti), 0.0)
+    """sum_u mult_u P_fix(p_u, tau) for each tau, by Kimura's series (Feller's limit for tiny
+    tau)."""
+    out = np.empty(tau.shape)
+    small = tau < TAU_SERIES
+    if np.any(small):
+        # Feller: the winner must travel 1 - p; exp(-2 (1 - p) / tau), 0 at tau = 0
+        with np.errstate(divide="ignore"):
+            ratio = -2 * (1 - p)[None, :] / tau[small][:, None]
+        out[small] = np.exp(ratio) @ mult
+    big = ~small
+    if np.any(big):
+        terms = min(SERIES_TERMS, math.ceil(math.sqrt(80.0 / tau[big].min())) + 5)
+        i = np.arange(1, terms + 1, dtype=np.float64)
+        coeff = _jacobi_moments(p, p * (1 - p) * mult, terms)
+        coeff *= (2 * i + 1) * (-1.0) ** i / i
+        decay = np.exp(-np.outer(tau[big], i * (i + 1) / 2))
+        out[big] = float(p @ mult) + decay @ coeff
+    return np.clip(out, 0.0, float(mult.sum()))
+
+
+def _jacobi_moments(
+    p: npt.NDArray[np.float64], weight: npt.NDArray[np.float64], terms: int
+) -> npt.NDArray[np.float64]:
+    """sum_u weight_u P_{i-1}^{(1,1)}(1 - 2 p_u) for i = 1..terms, by the three-term recurrence
+    P_n = [(n+1)(2n+1) x P_{n-1} - n(n+1) P_{n-2}] / (n(n+2)), P_0 = 1, P_1 = 2x (stable
+    upwards on [-1, 1]); O(terms x atoms) without storing the table."""
+    x = 1 - 2 * p
+    out = np.empty(terms)
+    prev, cur = np.zeros_like(x), np.ones_like(x)
+    for n in range(terms):
+        if n > 0:
+            prev, cur = cur, ((n + 1) * (2 * n + 1) * x * cur - n * (n + 1) * prev) / (n * (n + 2))
+        out[n] = weight @ cur
     return out
 
 
-def discrete_curves(setting: Discrete, iterations: int, *, method: Method = "auto") -> xr.Dataset:
-    """Exact expectations over iteration 0..iterations under Replace: E[entropy] (nats),
-    E[support_size], E[gini_simpson] and P(T <= t), as an xarray.Dataset over `iteration`.
+def _diffusion_start(
+    setting: Discrete,
+) -> tuple[int, npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """(iteration at which the diffusion starts, distinct frequencies, multiplicities)."""
+    if setting.counts is None:
+        p, offset = setting.weights[setting.weights > 0], 0
+    else:
+        c = setting.counts[setting.counts > 0]
+        p, offset = c / c.sum(), 1
+    q, mult = np.unique(p, return_counts=True)
+    return offset, q, mult
 
-    From each atom's marginal chain (distinct atoms share one), iterated with the banded
-    transition matrix: O(iterations x D^1.5) per distinct starting probability."""
+
+def _diffusion_curves(
+    setting: Discrete, times: npt.NDArray[np.int64]
+) -> dict[str, npt.NDArray[np.float64]]:
+    """P(T <= t) and E[support_size_t] in the diffusion limit at integer iterations `times`."""
+    offset, q, mult = _diffusion_start(setting)
+    tau = np.maximum(times - offset, 0) / setting.samples
+    if mult.sum() <= 1:
+        ones = np.ones(times.shape)
+        return {"collapse_cdf": ones, "support_size": ones}
+    cdf = _kimura_fixation(q, mult, tau)
+    lost = _kimura_fixation(1 - q, mult, tau)
+    before = times < offset
+    cdf[before] = 0.0
+    lost[before] = 0.0
+    return {"collapse_cdf": cdf, "support_size": float(mult.sum()) - lost}
+
+
+def _exact_affordable(setting: Discrete, iterations: int) -> bool:
+    """Exact curves cost about (distinct atoms) x iterations x D x band operations."""
+    d = setting.samples
+    if d > MAX_EXACT_D:
+        return False
+    distinct = np.unique(setting.weights[setting.weights > 0]).size
+    return distinct * (iterations + 1) * d * (2 * _half_width(d) + 1) <= 5e9
+
+
+def _iteration_grid(iterations: object) -> tuple[npt.NDArray[np.int64], bool]:
+    """The iterations asked for: an int n means 0..n; an array means those iterations."""
+    if isinstance(iterations, (bool, np.bool_)):
+        raise TypeError(
+            f"iterations must be an integer or an array of integers, got {iterations!r}"
+        )
+    if isinstance(iterations, (int, np.integer)):
+        if iterations < 0:
+            raise ValueError(f"iterations must be at least 0, got {iterations}")
+        return np.arange(int(iterations) + 1), True
+    grid = np.asarray(iterations)
+    if grid.ndim != 1 or grid.size == 0 or not np.issubdtype(grid.dtype, np.integer):
+        raise TypeError("iterations must be an integer or a 1-D array of integers")
+    if grid.min() < 0:
+        raise ValueError("iterations must be non-negative")
+    return grid.astype(np.int64), False
+
+
+def collapse_time_cdf(
+    setting: Discrete, t: npt.ArrayLike, *, method: Method = "auto"
+) -> npt.NDArray[np.float64]:
+    """P(T <= t) under Replace for an array of iterations t.
+
+    method="exact": from powers of each atom's marginal chain (the events "atom i has fixed by t"
+    are disjoint, so their probabilities add). method="diffusion": Kimura's series at tau = t / D
+    (see the module docstring). "auto" is exact while that is affordable."""
     setting = _check_discrete(setting)
-    _check_method(method, ("auto", "exact"))
+    method = _check_method(method, ("auto", "exact", "diffusion"))
+    times = np.asarray(t)
+    if times.size and (not np.issubdtype(times.dtype, np.integer) or times.min() < 0):
+        raise ValueError("t must hold non-negative integers (iterations)")
+    times = times.astype(np.int64)
+    if times.size == 0:
+        return np.zeros(times.shape)
+    horizon = int(times.max())
+    if method == "diffusion" or (method == "auto" and not _exact_affordable(setting, horizon)):
+        flat = _diffusion_curves(setting, times.ravel())["collapse_cdf"]
+        return flat.reshape(times.shape)
     _check_exact_size(setting)
-    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)):
-        raise TypeError(f"iterations must be an integer, got {iterations!r}")
-    if iterations < 0:
-        raise ValueError(f"iterations must be at least 0, got {iterations}")
+    start = _start(setting)
+    if start.collapsed_at_start:
+        return np.ones(times.shape)
+    d = setting.samples
+    cdf = np.zeros(horizon + 1)
+    for it, dist, mult in _marginals(start, d, horizon):
+        cdf[it] = float(mult @ dist[:, d])
+    return cdf[times]
+
+
+def discrete_curves(
+    setting: Discrete, iterations: int | npt.ArrayLike, *, method: Method = "auto"
+) -> xr.Dataset:
+    """Expectations over iterations under Replace, as an xarray.Dataset over `iteration`:
+    E[support_size], E[gini_simpson] and P(T <= t) ("collapse_cdf"), and with method="exact"
+    also E[entropy] (nats).
+
+    `iterations` is an int n (iterations 0..n) or an array of iterations (for long horizons,
+    e.g. a log-spaced grid). method="exact" iterates each distinct atom's marginal chain with the
+    banded transition matrix, O(iterations x D^1.5) per distinct starting probability;
+    method="diffusion" uses Kimura's series (the module docstring says where it holds), and
+    E[gini_simpson_t] = (1 - sum p0^2)(1 - 1/D)^t is exact under both. "auto" is exact while
+    that is affordable (D <= 10,000 and about 5e9 operations)."""
+    setting = _check_discrete(setting)
+    method = _check_method(method, ("auto", "exact", "diffusion"))
+    grid, _ = _iteration_grid(iterations)
+    horizon = int(grid.max())
+    if method == "diffusion" or (method == "auto" and not _exact_affordable(setting, horizon)):
+        data = _diffusion_curves(setting, grid)
+        data["gini_simpson"] = _gini_simpson_identity(setting, grid)
+        return xr.Dataset(
+            {name: ("iteration", values) for name, values in data.items()},
+            coords={"iteration": grid},
+            attrs={"setting": repr(setting), "paradigm": "Replace()", "method": "diffusion"},
+        )
+    _check_exact_size(setting)
+    full = _exact_curves(setting, horizon)
+    return full.sel(iteration=grid)
+
+
+def _gini_simpson_identity(
+    setting: Discrete, times: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """E[1 - sum p_t^2] = GS(p at the first iteration) (1 - 1/D)^(draws since), exactly."""
+    if setting.counts is None:
+        p, offset = setting.weights, 0
+    else:
+        p, offset = setting.counts / setting.real_size, 1
+    gs0 = 1 - float(np.sum(setting.weights**2))
+    gs = (1 - float(np.sum(p**2))) * (1 - 1 / setting.samples) ** np.maximum(times - offset, 0)
+    return np.where(times == 0, gs0, gs)
+
+
+def _exact_curves(setting: Discrete, iterations: int) -> xr.Dataset:
     d = setting.samples
     p0 = setting.weights[setting.weights > 0]
     entropy = np.empty(iterations + 1)
