@@ -176,14 +176,14 @@ def test_diffusion_matches_exact_within_order_one_over_d(weights):
     for E[support], and 1.6/D relative for E[T]."""
     d = 1000
     setting = mc.Discrete(weights=weights, samples=d)
-    t = np.array([0, 1, 10, 100, 300, 700, 1000, 2000, 4000, 8000])
+    t = np.array([0, 1, 10, 100, 300, 700, 1000, 2000, 4000])
     exact = theory.discrete_curves(setting, t, method="exact")
     diffusion = theory.discrete_curves(setting, t, method="diffusion")
     assert diffusion.attrs["method"] == "diffusion"
     k = len(weights)
     np.testing.assert_allclose(diffusion.collapse_cdf, exact.collapse_cdf, atol=3 / d)
     np.testing.assert_allclose(diffusion.support_size, exact.support_size, atol=10 * k / d)
-    # the closed form against 8000 steps of the banded chain: rounding accumulates absolutely
+    # the closed form against 4000 steps of the banded chain: rounding accumulates absolutely
     np.testing.assert_allclose(diffusion.gini_simpson, exact.gini_simpson, rtol=0, atol=1e-12)
     np.testing.assert_allclose(
         theory.collapse_time_cdf(setting, t, method="diffusion"), diffusion.collapse_cdf
