@@ -1,5 +1,6 @@
 """The `modelcollapse` command line. `modelcollapse demo` runs a short, self-checking tour of the
-discrete engine; later issues add `reproduce` (the paper's figures and table)."""
+discrete engine; `modelcollapse figure4 --out DIR` draws the paper's Figure 4 with exact theory
+beside it; later issues add `reproduce` (all of the paper's figures and table)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -47,6 +49,29 @@ def demo(replicates: int, rng: int) -> None:
     print(f"\nfinished in {time.perf_counter() - start:.1f} s")
 
 
+def figure4(out: Path, quick: bool) -> None:
+    """Figure 4 (timescales of collapse) and its Zipf companion, as PNG and SVG in `out`."""
+    from . import plotting, theory
+
+    start = time.perf_counter()
+    if quick:
+        fig = plotting.timescales(ds=(10, 30, 100, 300), replicates=30, d_entropy=50)
+        zipf = plotting.zipf_survival(atoms=1000, simulate_iterations=200, replicates=2)
+    else:
+        fig = plotting.timescales()
+        zipf = plotting.zipf_survival()
+    written = plotting.save(fig, out / "figure4") + plotting.save(zipf, out / "figure4_zipf")
+    for path in written:
+        print(f"wrote {path}")
+    d = 1000
+    uniform = [(k, theory.expected_collapse_time(Discrete(weights=np.ones(k), samples=d)))
+               for k in (2, 6, 60, 1000)]  # fmt: skip
+    print(f"\nexact E[T] at D = {d}, uniform over K atoms (paper: D*H[p0] = D ln K):")
+    for k, e in uniform:
+        print(f"  K = {k:>4}: E[T] = {e:8.1f}   D ln K = {d * np.log(k):8.1f}   2D = {2 * d}")
+    print(f"finished in {time.perf_counter() - start:.1f} s")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `modelcollapse` command."""
     parser = argparse.ArgumentParser(prog="modelcollapse", description=__doc__)
@@ -55,9 +80,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo_parser = commands.add_parser("demo", help="a short tour of the discrete engine")
     demo_parser.add_argument("--replicates", type=int, default=2000)
     demo_parser.add_argument("--rng", type=int, default=0)
+    fig_parser = commands.add_parser(
+        "figure4", help="Figure 4 (timescales of collapse) with exact theory, PNG and SVG"
+    )
+    fig_parser.add_argument("--out", type=Path, required=True, help="output directory")
+    fig_parser.add_argument("--quick", action="store_true", help="smaller grids, a few seconds")
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo(args.replicates, args.rng)
+    elif args.command == "figure4":
+        figure4(args.out, args.quick)
     return 0
 
 
