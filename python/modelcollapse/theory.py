@@ -233,7 +233,9 @@ def _marginals(start: _StartState, d: int, iterations: int):
     for t in range(start.offset, iterations + 1):
         yield t, dist, mult
         if t < iterations:
-            dist = (step @ dist.T).T
+            # one sparse matrix-vector product per row: scipy's sparse-times-dense-block is
+            # several times slower per column (benches/bench_theory.py)
+            dist = np.stack([step @ row for row in dist])
 
 
 #: Most terms of Kimura's series; below TAU_SERIES = 80 / SERIES_TERMS^2 the Feller limit is used.

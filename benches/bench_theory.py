@@ -1,0 +1,280 @@
+"""Cost of modelcollapse's exact discrete theory, and the simulation it predicts, against numpy.
+
+Run as ``python benches/bench_theory.py [--quick] [--repeats N] [--slow]``.
+
+Part 1 times the exact solvers of ``mc.theory`` (Wright-Fisher absorbing chain, banded transition
+matrix) on cold calls: the lru caches of ``mc.theory._transition`` and
+``mc.theory._hitting_moments`` are cleared before every timed call, so each time includes
+building the transition matrix (and, for E[T], the banded solves). Cases:
+
+* ``expected_collapse_time(setting, method="exact")``, uniform weights over K = 10 atoms,
+  D = 1,000 and 5,000;
+* ``discrete_curves(setting, 2 D, method="exact")`` for the same settings, and for the non-uniform
+  weights [0.5, 0.3, 0.2] at D = 1,000 (three distinct starting marginals, so three chains are
+  iterated). ``--slow`` adds the non-uniform case at D = 5,000, which takes about two minutes.
+
+Each call is the best of ``--repeats`` runs, but a call stops repeating once its runs add up to
+more than ``THEORY_BUDGET`` seconds (the "runs" column says how many it got). One small call of
+each function is made first so one-off import and first-use costs are not timed.
+
+Part 2 is case 1 of ``bench_discrete.py`` (run to total collapse under Replace, i.e.
+Wright-Fisher resampling, ``mc.collapse_times``) with K = 10 uniform atoms at D = 10^4 and
+D = 10^5, where collapse takes 2 D (K - 1) ln(K / (K - 1)) ~ 1.9 D generations on average
+(Littler). It reuses that script's numpy baseline, measuring and table: throughput in replicates
+per second, best of ``--repeats`` interleaved runs after a warm-up, with the library at threads=1
+and threads=2 and the ratio column comparing 2 library threads with numpy. As a sanity check the
+simulated mean collapse times are printed next to ``mc.theory.expected_collapse_time(setting)``
+(exact at D = 10^4, Littler's diffusion approximation at D = 10^5); standard errors come from the
+exact ``mc.theory.collapse_time_variance`` where it exists (D <= 10,000) and from the sample
+variance otherwise, and every pair of means (numpy, library, theory) must agree within 4 standard
+errors.
+
+``--quick`` runs 1/5 of the replicates, one round, and discrete_curves at D = 5,000 for only
+1,000 iterations, in well under 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import modelcollapse as mc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_discrete import (
+    MAX_Z,
+    Case,
+    mean_and_se,
+    measure,
+    numpy_collapse_times,
+    table_rows,
+    timed,
+)
+
+#: Atoms (uniform weights) in every uniform case.
+K = 10
+#: A theory call stops repeating once its runs add up to more than this many seconds.
+THEORY_BUDGET = 10.0
+#: Required speed-up of 2 library threads over numpy, as in bench_discrete.py's collapse case.
+TARGET_VS_NUMPY = 4.0
+
+
+# --- part 1: exact theory ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TheoryCase:
+    function: str
+    weights: str  # label
+    samples: int
+    iterations: int | None  # None for expected_collapse_time
+    call: Callable[[], str]  # runs the call, returns a short description of its result
+
+
+def clear_caches() -> None:
+    mc.theory._transition.cache_clear()
+    mc.theory._hitting_moments.cache_clear()
+
+
+def expected_time_case(d: int) -> TheoryCase:
+    setting = mc.Discrete(weights=np.ones(K), samples=d)
+
+    def call() -> str:
+        return f"E[T] = {mc.theory.expected_collapse_time(setting, method='exact'):,.2f}"
+
+    return TheoryCase("expected_collapse_time", f"uniform K={K}", d, None, call)
+
+
+def curves_case(
+    weights: list[float] | np.ndarray, label: str, d: int, iterations: int
+) -> TheoryCase:
+    setting = mc.Discrete(weights=np.asarray(weights, dtype=np.float64), samples=d)
+
+    def call() -> str:
+        curves = mc.theory.discrete_curves(setting, iterations, method="exact")
+        return f"P(T <= {iterations:,}) = {float(curves['collapse_cdf'][-1]):.4f}"
+
+    return TheoryCase("discrete_curves", label, d, iterations, call)
+
+
+def theory_cases(quick: bool, slow: bool) -> list[TheoryCase]:
+    uniform, label = np.ones(K), f"uniform K={K}"
+    skewed, skewed_label = [0.5, 0.3, 0.2], "[0.5, 0.3, 0.2]"
+    cases = [expected_time_case(1000), expected_time_case(5000)]
+    cases.append(curves_case(uniform, label, 1000, 2000))
+    cases.append(curves_case(uniform, label, 5000, 1000 if quick else 10_000))
+    cases.append(curves_case(skewed, skewed_label, 1000, 2000))
+    if slow:
+        cases.append(curves_case(skewed, skewed_label, 5000, 10_000))
+    return cases
+
+
+def warm_up_theory() -> None:
+    """Pay one-off import and first-use costs (scipy, xarray) outside the timings."""
+    setting = mc.Discrete(weights=[0.5, 0.3, 0.2], samples=50)
+    mc.theory.expected_collapse_time(setting, method="exact")
+    mc.theory.discrete_curves(setting, 10, method="exact")
+    clear_caches()
+
+
+def time_theory(case: TheoryCase, repeats: int) -> tuple[float, int, str]:
+    """Best cold wall time, number of runs and the result description."""
+    best, spent, results = math.inf, 0.0, []
+    while len(results) < repeats and spent <= THEORY_BUDGET:
+        clear_caches()
+        wall, _ = timed(lambda: results.append(case.call()))
+        best, spent = min(best, wall), spent + wall
+    clear_caches()
+    return best, len(results), results[-1]
+
+
+def theory_table(cases: list[TheoryCase], repeats: int) -> list[str]:
+    lines = [
+        f"{'theory call (cold)':<24}{'weights':<17}{'D':>7}{'iterations':>12}{'best s':>10}"
+        f"{'runs':>6}  result"
+    ]
+    for case in cases:
+        best, runs, result = time_theory(case, repeats)
+        its = "-" if case.iterations is None else f"{case.iterations:,}"
+        lines.append(
+            f"{case.function:<24}{case.weights:<17}{case.samples:>7,}{its:>12}{best:>10.3f}"
+            f"{runs:>6}  {result}"
+        )
+    return lines
+
+
+# --- part 2: simulated collapse times against numpy -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Theory:
+    mean: float
+    sd: float | None  # None beyond the exact solver
+    method: str
+    seconds: float
+
+
+def theory_of(setting: mc.Discrete) -> Theory:
+    """E[T] (exact or Littler) and, where the exact solver reaches, sd T."""
+    start = time.perf_counter()
+    mean = mc.theory.expected_collapse_time(setting)
+    exact = setting.samples <= mc.theory.MAX_EXACT_D
+    sd = math.sqrt(mc.theory.collapse_time_variance(setting)) if exact else None
+    return Theory(mean, sd, "exact" if exact else "Littler", time.perf_counter() - start)
+
+
+def standard_error(times: np.ndarray, theory: Theory) -> float:
+    """Standard error of the mean of `times`: exact sd where known, else the sample's."""
+    if theory.sd is not None:
+        return theory.sd / math.sqrt(times.size)
+    return mean_and_se(times)[1]
+
+
+def make_collapse_case(d: int, replicates: int, theory: Theory) -> tuple[Case, dict]:
+    """bench_discrete's collapse case at K uniform atoms and D = d, and its latest times."""
+    setting = mc.Discrete(weights=np.ones(K), samples=d)
+    last: dict[str, np.ndarray] = {}
+
+    def run_numpy(reps: int) -> None:
+        last["numpy"] = numpy_collapse_times(K, d, reps, np.random.default_rng(0))
+
+    def run_library(reps: int, threads: int) -> None:
+        result = mc.collapse_times(
+            setting, mc.Replace(), replicates=reps, rng=0, threads=threads, progress=False
+        )
+        last["library"] = result.times
+
+    def check() -> tuple[str, float, float, float]:
+        a, b = last["numpy"], last["library"]
+        gap = abs(a.mean() - b.mean()) / math.hypot(
+            standard_error(a, theory), standard_error(b, theory)
+        )
+        return "mean collapse time", float(a.mean()), float(b.mean()), gap
+
+    name = f"collapse D=10^{round(math.log10(d))} K={K}"
+    return Case(name, replicates, TARGET_VS_NUMPY, run_numpy, run_library, check), last
+
+
+def status(z: float) -> str:
+    return "ok" if z < MAX_Z else "MISMATCH"
+
+
+def sanity_lines(case: Case, last: dict, theory: Theory) -> list[str]:
+    what, m_np, m_lib, z = case.check()
+    sd = f"sd {theory.sd:,.1f} exact" if theory.sd is not None else "sample sd"
+    lines = [
+        f"    theory E[T] {theory.mean:,.1f} ({theory.method}, {theory.seconds:.1f} s; "
+        f"standard errors from {sd})"
+    ]
+    for label, mean in (("numpy", m_np), ("library", m_lib)):
+        z_theory = abs(mean - theory.mean) / standard_error(last[label], theory)
+        lines.append(
+            f"    {what}: {label} {mean:,.1f} ({z_theory:.2f} SE from theory, {status(z_theory)})"
+        )
+    lines.append(f"    numpy vs library: {z:.2f} SE apart, {status(z)}")
+    return lines
+
+
+def collapse_section(replicates: dict[int, int], repeats: int) -> tuple[list[str], list[str]]:
+    table, details = [], []
+    for d, reps in replicates.items():
+        theory = theory_of(mc.Discrete(weights=np.ones(K), samples=d))
+        case, last = make_collapse_case(d, reps, theory)
+        best = measure(case, repeats)
+        table += table_rows(case, best)
+        runs = ", ".join(f"{name} {t:.3f} s on {c:.2f} cores" for name, (t, c) in best.items())
+        details.append(f"{case.name} ({case.replicates:,} replicates): {runs}")
+        details += sanity_lines(case, last, theory)
+    return table, details
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1/5 of the replicates, 1 round")
+    parser.add_argument("--repeats", type=int, default=None, help="rounds (default 3, quick 1)")
+    parser.add_argument("--slow", action="store_true", help="add the ~2 min non-uniform D=5000")
+    args = parser.parse_args()
+    scale = 5 if args.quick else 1
+    repeats = args.repeats or (1 if args.quick else 3)
+    replicates = {10_000: 200 // scale, 100_000: 20 // scale}
+
+    print(
+        f"modelcollapse {mc.__version__}, numpy {np.__version__}, {os.cpu_count()} cores, "
+        f"best of {repeats}, load average {os.getloadavg()[0]:.2f}"
+        + (" (quick)" if args.quick else "")
+    )
+    start = time.perf_counter()
+    warm_up_theory()
+    theory = theory_table(theory_cases(args.quick, args.slow), repeats)
+    table, details = collapse_section(replicates, repeats)
+    print()
+    print("\n".join(theory))
+    print(
+        "(cold: mc.theory._transition and _hitting_moments caches cleared before every call; "
+        f"a call stops repeating after {THEORY_BUDGET:.0f} s)"
+    )
+    print()
+    print(
+        f"{'case':<27}{'numpy rep/s':>13}{'mc 1t rep/s':>13}{'mc 2t rep/s':>13}  "
+        f"{'ratio':<14}{'value':>8}{'target':>9}  met?"
+    )
+    print("\n".join(table))
+    print()
+    print("\n".join(details))
+    print("(cores = CPU time / wall time; well under 2 for mc 2t means other processes competed)")
+    print(f"\ntotal {time.perf_counter() - start:.1f} s, load average now {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
