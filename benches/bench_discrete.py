@@ -238,6 +238,19 @@ def table_rows(case: Case, best: dict[str, tuple[float, float]]) -> list[str]:
     return lines
 
 
+def print_ratio_table(table: list[str], details: list[str]) -> None:
+    """The throughput table (rows from `table_rows`) and the details under it."""
+    print()
+    print(
+        f"{'case':<27}{'numpy rep/s':>13}{'mc 1t rep/s':>13}{'mc 2t rep/s':>13}  "
+        f"{'ratio':<14}{'value':>8}{'target':>9}  met?"
+    )
+    print("\n".join(table))
+    print()
+    print("\n".join(details))
+    print("(cores = CPU time / wall time; well under 2 for mc 2t means other processes competed)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1/10 of the replicates, 1 round")
@@ -264,15 +277,7 @@ def main() -> None:
             f"{case.name} ({case.replicates:,} replicates): {runs}\n"
             f"    {what}: numpy {m_np:.4f}, library {m_lib:.4f} ({z:.2f} SE apart, {status})"
         )
-    print()
-    print(
-        f"{'case':<27}{'numpy rep/s':>13}{'mc 1t rep/s':>13}{'mc 2t rep/s':>13}  "
-        f"{'ratio':<14}{'value':>8}{'target':>9}  met?"
-    )
-    print("\n".join(table))
-    print()
-    print("\n".join(details))
-    print("(cores = CPU time / wall time; well under 2 for mc 2t means other processes competed)")
+    print_ratio_table(table, details)
     print(f"\ntotal {time.perf_counter() - start:.1f} s, load average now {os.getloadavg()[0]:.2f}")
 
 

@@ -55,6 +55,7 @@ from bench_discrete import (
     mean_and_se,
     measure,
     numpy_collapse_times,
+    print_ratio_table,
     table_rows,
     timed,
 )
@@ -264,15 +265,7 @@ def main() -> None:
         "(cold: mc.theory._transition and _hitting_moments caches cleared before every call; "
         f"a call stops repeating after {THEORY_BUDGET:.0f} s)"
     )
-    print()
-    print(
-        f"{'case':<27}{'numpy rep/s':>13}{'mc 1t rep/s':>13}{'mc 2t rep/s':>13}  "
-        f"{'ratio':<14}{'value':>8}{'target':>9}  met?"
-    )
-    print("\n".join(table))
-    print()
-    print("\n".join(details))
-    print("(cores = CPU time / wall time; well under 2 for mc 2t means other processes competed)")
+    print_ratio_table(table, details)
     print(f"\ntotal {time.perf_counter() - start:.1f} s, load average now {os.getloadavg()[0]:.2f}")
 
 
