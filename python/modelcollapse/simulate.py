@@ -294,7 +294,9 @@ def collapse_times(
     """Iterations until total collapse (one atom holds all mass), per replicate.
 
     Under Replace (the default) every replicate collapses with probability one, so
-    ``max_iterations=None`` runs each to collapse (a long run answers Ctrl-C). Paradigms that
+    ``max_iterations=None`` runs each to collapse; that takes about 2 D generations
+    (``mc.theory.expected_collapse_time(setting)`` says how many before you start, and a long run
+    answers Ctrl-C). Paradigms that
     keep real data may never collapse: they require ``max_iterations``, and replicates still
     alive then are marked ``censored``. Only the times are stored (9 bytes per replicate).
     """

@@ -321,7 +321,7 @@ def _exact_affordable(setting: Discrete, iterations: int) -> bool:
     return distinct * (iterations + 1) * d * (2 * _half_width(d) + 1) <= 5e9
 
 
-def _iteration_grid(iterations: object) -> tuple[npt.NDArray[np.int64], bool]:
+def _iteration_grid(iterations: object) -> npt.NDArray[np.int64]:
     """The iterations asked for: an int n means 0..n; an array means those iterations."""
     if isinstance(iterations, (bool, np.bool_)):
         raise TypeError(
@@ -330,13 +330,13 @@ def _iteration_grid(iterations: object) -> tuple[npt.NDArray[np.int64], bool]:
     if isinstance(iterations, (int, np.integer)):
         if iterations < 0:
             raise ValueError(f"iterations must be at least 0, got {iterations}")
-        return np.arange(int(iterations) + 1), True
+        return np.arange(int(iterations) + 1)
     grid = np.asarray(iterations)
     if grid.ndim != 1 or grid.size == 0 or not np.issubdtype(grid.dtype, np.integer):
         raise TypeError("iterations must be an integer or a 1-D array of integers")
     if grid.min() < 0:
         raise ValueError("iterations must be non-negative")
-    return grid.astype(np.int64), False
+    return grid.astype(np.int64)
 
 
 def collapse_time_cdf(
@@ -385,7 +385,7 @@ def discrete_curves(
     that is affordable (D <= 10,000 and about 5e9 operations)."""
     setting = _check_discrete(setting)
     method = _check_method(method, ("auto", "exact", "diffusion"))
-    grid, _ = _iteration_grid(iterations)
+    grid = _iteration_grid(iterations)
     horizon = int(grid.max())
     if method == "diffusion" or (method == "auto" and not _exact_affordable(setting, horizon)):
         data = _diffusion_curves(setting, grid)
