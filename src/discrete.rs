@@ -8,6 +8,8 @@
 //! real atoms, while Replace keeps a compacted list of survivors, so that its cost per generation
 //! is proportional to the survivors.
 
+use std::sync::Arc;
+
 use rand::Rng;
 
 use crate::control::Control;
@@ -137,9 +139,9 @@ impl DiscreteSetting {
     }
 
     /// Binomial(D, j / D) tables, for Replace with a small D.
-    fn fixed_binomial(&self, paradigm: Paradigm) -> Option<FixedBinomial> {
+    fn fixed_binomial(&self, paradigm: Paradigm) -> Option<Arc<FixedBinomial>> {
         if paradigm.normalized() == Paradigm::Replace {
-            FixedBinomial::new(self.samples)
+            FixedBinomial::shared(self.samples)
         } else {
             None
         }
@@ -530,7 +532,7 @@ pub fn simulate(
             return Ok(());
         }
         let mut rng = replicate_rng(key, replicate);
-        let mut chain = Chain::new(setting, paradigm, fixed.as_ref(), &mut rng);
+        let mut chain = Chain::new(setting, paradigm, fixed.as_deref(), &mut rng);
         let (mut pending, mut work) = (0, 0);
         loop {
             let t = chain.generation;
@@ -594,7 +596,7 @@ pub fn collapse_times(
                 return Ok(());
             }
             let mut rng = replicate_rng(key, replicate);
-            let mut chain = Chain::new(setting, paradigm, fixed.as_ref(), &mut rng);
+            let mut chain = Chain::new(setting, paradigm, fixed.as_deref(), &mut rng);
             let mut work = 0;
             while !chain.collapsed() {
                 if chain.generation == max_iterations {

@@ -223,6 +223,27 @@ pub struct FixedBinomial {
 }
 
 impl FixedBinomial {
+    /// The tables for `n`, shared between calls: the few most recently used sizes stay cached
+    /// (their alias tables fill in as they are used), so repeated or chunked runs at one D build
+    /// each table once. `None` outside 2..=[`MAX_FIXED_N`].
+    pub fn shared(n: u64) -> Option<std::sync::Arc<Self>> {
+        use std::sync::{Arc, Mutex, PoisonError};
+        const KEEP: usize = 4;
+        static CACHE: Mutex<Vec<Arc<FixedBinomial>>> = Mutex::new(Vec::new());
+        let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(pos) = cache.iter().position(|t| t.n == n) {
+            let table = cache.remove(pos);
+            cache.push(Arc::clone(&table));
+            return Some(table);
+        }
+        let table = Arc::new(Self::new(n)?);
+        if cache.len() == KEEP {
+            cache.remove(0);
+        }
+        cache.push(Arc::clone(&table));
+        Some(table)
+    }
+
     /// Tables for `n` in 2..=[`MAX_FIXED_N`], else `None`.
     pub fn new(n: u64) -> Option<Self> {
         (2..=MAX_FIXED_N).contains(&n).then(|| Self {
