@@ -129,8 +129,11 @@ def mean_and_se(x: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
 
 
-def make_collapse_case(replicates: int) -> Case:
-    k, d = 100, 1000
+def collapse_runs(
+    k: int, d: int
+) -> tuple[Callable[[int], None], Callable[[int, int], None], dict[str, np.ndarray]]:
+    """Runners to total collapse from uniform weights over k atoms with D = d: numpy (reps) and
+    the library (reps, threads), and the dict where each leaves its latest collapse times."""
     setting = mc.Discrete(weights=np.ones(k), samples=d)
     last: dict[str, np.ndarray] = {}
 
@@ -142,6 +145,12 @@ def make_collapse_case(replicates: int) -> Case:
             setting, mc.Replace(), replicates=reps, rng=0, threads=threads, progress=False
         )
         last["library"] = result.times
+
+    return run_numpy, run_library, last
+
+
+def make_collapse_case(replicates: int) -> Case:
+    run_numpy, run_library, last = collapse_runs(100, 1000)
 
     def check() -> tuple[str, float, float, float]:
         return "mean collapse time", *compare(last["numpy"], last["library"])

@@ -52,9 +52,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_discrete import (
     MAX_Z,
     Case,
+    collapse_runs,
     mean_and_se,
     measure,
-    numpy_collapse_times,
     print_ratio_table,
     table_rows,
     timed,
@@ -181,17 +181,7 @@ def standard_error(times: np.ndarray, theory: Theory) -> float:
 
 def make_collapse_case(d: int, replicates: int, theory: Theory) -> tuple[Case, dict]:
     """bench_discrete's collapse case at K uniform atoms and D = d, and its latest times."""
-    setting = mc.Discrete(weights=np.ones(K), samples=d)
-    last: dict[str, np.ndarray] = {}
-
-    def run_numpy(reps: int) -> None:
-        last["numpy"] = numpy_collapse_times(K, d, reps, np.random.default_rng(0))
-
-    def run_library(reps: int, threads: int) -> None:
-        result = mc.collapse_times(
-            setting, mc.Replace(), replicates=reps, rng=0, threads=threads, progress=False
-        )
-        last["library"] = result.times
+    run_numpy, run_library, last = collapse_runs(K, d)
 
     def check() -> tuple[str, float, float, float]:
         a, b = last["numpy"], last["library"]
