@@ -202,8 +202,9 @@ def collapse_time_variance(setting: Discrete) -> float:
     d = setting.samples
     y, z = _hitting_moments(d)
     o = start.offset
-    mean = o + _expectations(start, d, y)
-    second = o * o + 2 * o * _expectations(start, d, y) + _expectations(start, d, z)
+    e_tau = _expectations(start, d, y)
+    mean = o + e_tau
+    second = o * o + 2 * o * e_tau + _expectations(start, d, z)
     return max(second - mean * mean, 0.0)
 
 
