@@ -17,6 +17,7 @@ use crate::error::{invalid, SimResult};
 use crate::exec;
 use crate::lnint::ln_int;
 use crate::metrics::{discrete_metrics, needs_log, DiscreteMetric, RealReference};
+pub use crate::paradigm::Paradigm;
 use crate::rng::{replicate_rng, RootKey};
 use crate::sampling::{
     hypergeometric, multinomial, multinomial_weights, starts_group, FixedBinomial,
@@ -31,40 +32,14 @@ const MAX_POOL: u64 = 1 << 62;
 /// atoms or a million, rarely enough to cost nothing.
 const CHECK_WORK: u64 = 1 << 16;
 
-/// Which data the next model trains on (DESIGN §3), with sizes already in items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paradigm {
-    /// Only the newest synthetic sample of `samples` items.
-    Replace,
-    /// All real and synthetic data so far; each generation adds `per_generation` synthetic items.
-    Accumulate {
-        /// Synthetic items added per generation (round(growth x samples)).
-        per_generation: u64,
-    },
-    /// A uniform subsample of `size` items, without replacement, from the growing pool of real
-    /// data and `samples` synthetic items per generation.
-    AccumulateSubsample {
-        /// Training-set size.
-        size: u64,
-    },
-    /// `real_per_generation` items of real data (without replacement) plus
-    /// `samples - real_per_generation` fresh synthetic items.
-    MixReal {
-        /// Real items in every training set (round(fraction x samples)).
-        real_per_generation: u64,
-    },
-}
-
-impl Paradigm {
-    /// The same paradigm in its cheapest form: a mix with no real data is Replace, which keeps a
-    /// compacted list of survivors instead of arrays over the real atoms.
-    fn normalized(self) -> Self {
-        match self {
-            Paradigm::MixReal {
-                real_per_generation: 0,
-            } => Paradigm::Replace,
-            other => other,
-        }
+/// The same paradigm in its cheapest form for the discrete chain: a mix with no real data is
+/// Replace, which keeps a compacted list of survivors instead of arrays over the real atoms.
+fn normalized(paradigm: Paradigm) -> Paradigm {
+    match paradigm {
+        Paradigm::MixReal {
+            real_per_generation: 0,
+        } => Paradigm::Replace,
+        other => other,
     }
 }
 
@@ -140,7 +115,7 @@ impl DiscreteSetting {
 
     /// Binomial(D, j / D) tables, for Replace with a small D.
     fn fixed_binomial(&self, paradigm: Paradigm) -> Option<Arc<FixedBinomial>> {
-        if paradigm.normalized() == Paradigm::Replace {
+        if normalized(paradigm) == Paradigm::Replace {
             FixedBinomial::shared(self.samples)
         } else {
             None
@@ -226,7 +201,7 @@ impl<'a> Chain<'a> {
         fixed: Option<&'a FixedBinomial>,
         rng: &mut R,
     ) -> Self {
-        let paradigm = paradigm.normalized();
+        let paradigm = normalized(paradigm);
         let k = setting.atoms();
         let mut dense = vec![0u64; k];
         match &setting.real_counts {

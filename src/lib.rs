@@ -6,10 +6,17 @@
 
 pub mod control;
 pub mod discrete;
+pub mod draw;
+pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod gaussian;
+pub mod kde;
 pub mod lnint;
 pub mod metrics;
+pub mod paradigm;
+pub mod quadform;
+pub mod regression;
 pub mod rng;
 pub mod sampling;
 

@@ -4,14 +4,18 @@ of "model collapse" (Position: Model Collapse Does Not Mean What You Think)."""
 from . import theory
 from ._core import __version__
 from .paradigms import Accumulate, AccumulateSubsample, MixReal, Replace
-from .settings import Discrete
+from .settings import KDE, Discrete, Gaussian, GaussianMixture, LinearRegression
 from .simulate import CollapseTimes, Run, collapse_times, simulate
 
 __all__ = [
+    "KDE",
     "Accumulate",
     "AccumulateSubsample",
     "CollapseTimes",
     "Discrete",
+    "Gaussian",
+    "GaussianMixture",
+    "LinearRegression",
     "MixReal",
     "Replace",
     "Run",

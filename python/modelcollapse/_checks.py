@@ -57,3 +57,28 @@ def progress_mode(progress: Any) -> bool | None:
     if progress is None or isinstance(progress, bool):
         return progress
     raise TypeError(f"progress must be None, True or False, got {progress!r}")
+
+
+def choice(name: str, value: Any, options: tuple[str, ...]) -> str:
+    """`value`, one of the strings `options`."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {options}, got {value!r}")
+    if value not in options:
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+def real_array(name: str, value: Any, *, ndims: tuple[int, ...]) -> np.ndarray:
+    """`value` as a finite float64 array with one of the dimension counts `ndims`."""
+    arr = np.asarray(value)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+    ):
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.ndim not in ndims:
+        shapes = " or ".join(("a scalar", "1-D", "2-D")[n] for n in ndims)
+        raise ValueError(f"{name} must be {shapes}, got shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr

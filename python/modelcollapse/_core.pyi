@@ -9,7 +9,13 @@ __all__ = [
     "__version__",
     "collapse_times_discrete",
     "discrete_metric_names",
+    "gaussian_metric_names",
+    "kde_metric_names",
+    "regression_metric_names",
     "simulate_discrete",
+    "simulate_gaussian",
+    "simulate_kde",
+    "simulate_regression",
 ]
 
 __version__: str
@@ -44,3 +50,64 @@ def collapse_times_discrete(
     progress: Callable[[int], object] | None = None,
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]: ...
 def discrete_metric_names() -> list[str]: ...
+def simulate_gaussian(
+    mean: npt.NDArray[np.float64],
+    cov: npt.NDArray[np.float64],
+    samples: int,
+    estimator_name: str,
+    tail_radius2: float,
+    hallucination_radius2: float,
+    paradigm_name: str,
+    paradigm_value: int,
+    method_name: str,
+    metrics: Sequence[str],
+    iterations: int,
+    stride: int,
+    key: tuple[int, int, int, int],
+    first: int,
+    replicates: int,
+    threads: int | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> npt.NDArray[np.float64]: ...
+def gaussian_metric_names() -> list[str]: ...
+def simulate_regression(
+    beta: npt.NDArray[np.float64],
+    samples: int,
+    noise: float,
+    design: npt.NDArray[np.float64] | None,
+    noise_model: str,
+    paradigm_name: str,
+    paradigm_value: int,
+    method_name: str,
+    metrics: Sequence[str],
+    iterations: int,
+    stride: int,
+    key: tuple[int, int, int, int],
+    first: int,
+    replicates: int,
+    threads: int | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> npt.NDArray[np.float64]: ...
+def regression_metric_names() -> list[str]: ...
+def simulate_kde(
+    mixture: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    | None,
+    data: npt.NDArray[np.float64] | None,
+    test: npt.NDArray[np.float64] | None,
+    test_size: int,
+    bandwidth: float,
+    samples: int,
+    tail: float,
+    tail_interval: tuple[float, float],
+    paradigm_name: str,
+    paradigm_value: int,
+    metrics: Sequence[str],
+    iterations: int,
+    stride: int,
+    key: tuple[int, int, int, int],
+    first: int,
+    replicates: int,
+    threads: int | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> npt.NDArray[np.float64]: ...
+def kde_metric_names() -> list[str]: ...

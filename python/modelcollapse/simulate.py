@@ -18,6 +18,7 @@ from ._progress import Progress
 from ._rng import RNGLike, root_key
 from .paradigms import Paradigm, Replace, check_paradigm
 from .settings import Setting, check_setting
+from .settings._common import METHODS
 
 __all__ = ["CollapseTimes", "Run", "collapse_times", "simulate"]
 
@@ -94,6 +95,7 @@ def simulate(
     rng: RNGLike = None,
     metrics: str | Sequence[str] | None = None,
     stride: int = 1,
+    method: str = "auto",
     threads: int | None = None,
     progress: bool | None = None,
 ) -> Run:
@@ -116,6 +118,12 @@ def simulate(
         Names to record (default: all of ``setting.metric_names``).
     stride
         Record iterations 0, stride, 2*stride, ... only (to save memory on long runs).
+    method
+        How a generation is drawn where the setting offers a choice: ``"statistics"`` from the
+        exact sampling law of the fit's sufficient statistics (e.g. a Gaussian's mean and
+        Wishart scatter), ``"samples"`` point by point, or ``"auto"`` (the default):
+        statistics wherever they are exact. Both give the same law; the samples path is the
+        reference the fast path is tested against.
     threads
         Worker threads (default: rayon's, i.e. ``RAYON_NUM_THREADS`` or the core count).
         Results do not depend on it.
@@ -130,6 +138,7 @@ def simulate(
     names = _metric_list(setting, metrics)
     threads = _checks.optional_threads(threads)
     mode = _checks.progress_mode(progress)
+    method = _checks.choice("method", method, METHODS)
     recorded = iterations // stride + 1
     nbytes = len(reps) * len(names) * recorded * 8
     if nbytes > _memory_limit():
@@ -143,6 +152,7 @@ def simulate(
     with Progress(mode, len(reps) * iterations, "generation", "simulate") as bar:
         values = setting._simulate(
             paradigm,
+            method,
             names,
             iterations,
             stride,

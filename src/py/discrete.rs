@@ -3,6 +3,7 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
+use super::paradigm;
 use super::run::run_detached;
 use crate::discrete::{self, DiscreteSetting, Paradigm, SimulateSpec};
 use crate::error::invalid;
@@ -18,22 +19,6 @@ fn setting(
     let weights = weights.as_array().to_vec();
     let counts = counts.map(|c| c.as_array().to_vec());
     Ok(DiscreteSetting::new(&weights, counts, samples, tail)?)
-}
-
-fn paradigm(name: &str, value: u64) -> PyResult<Paradigm> {
-    Ok(match name {
-        "replace" => Paradigm::Replace,
-        "accumulate" => Paradigm::Accumulate {
-            per_generation: value,
-        },
-        "accumulate_subsample" => Paradigm::AccumulateSubsample { size: value },
-        "mix_real" => Paradigm::MixReal {
-            real_per_generation: value,
-        },
-        other => {
-            return Err(invalid("paradigm", format!("unknown paradigm {other:?}")).into());
-        }
-    })
 }
 
 /// Simulate replicates `first .. first + replicates`; returns a flat float64 array of shape

@@ -6,9 +6,32 @@
 #![allow(clippy::needless_pass_by_value)]
 
 mod discrete;
+mod gaussian;
+mod kde;
+mod regression;
 mod run;
 
 use pyo3::prelude::*;
+
+use crate::error::invalid;
+use crate::paradigm::Paradigm;
+
+/// The kernel's paradigm from the name and item count the Python layer computed.
+pub(crate) fn paradigm(name: &str, value: u64) -> PyResult<Paradigm> {
+    Ok(match name {
+        "replace" => Paradigm::Replace,
+        "accumulate" => Paradigm::Accumulate {
+            per_generation: value,
+        },
+        "accumulate_subsample" => Paradigm::AccumulateSubsample { size: value },
+        "mix_real" => Paradigm::MixReal {
+            real_per_generation: value,
+        },
+        other => {
+            return Err(invalid("paradigm", format!("unknown paradigm {other:?}")).into());
+        }
+    })
+}
 
 /// The compiled core of modelcollapse. Users call the `modelcollapse` package, not this module.
 #[pymodule]
@@ -17,5 +40,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(discrete::simulate_discrete, m)?)?;
     m.add_function(wrap_pyfunction!(discrete::collapse_times_discrete, m)?)?;
     m.add_function(wrap_pyfunction!(discrete::discrete_metric_names, m)?)?;
+    m.add_function(wrap_pyfunction!(gaussian::simulate_gaussian, m)?)?;
+    m.add_function(wrap_pyfunction!(gaussian::gaussian_metric_names, m)?)?;
+    m.add_function(wrap_pyfunction!(regression::simulate_regression, m)?)?;
+    m.add_function(wrap_pyfunction!(regression::regression_metric_names, m)?)?;
+    m.add_function(wrap_pyfunction!(kde::simulate_kde, m)?)?;
+    m.add_function(wrap_pyfunction!(kde::kde_metric_names, m)?)?;
     Ok(())
 }

@@ -1,30 +1,23 @@
-"""Settings: the model family, its real (generation-0) distribution, the fit rule and the sample
-size per generation (DESIGN §3). Each setting knows its metrics and how to call its kernel."""
+"""The discrete setting: a categorical distribution refit by multinomial resampling."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from . import _checks, _core
-from ._rng import RootKey
-from .paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
+from .. import _checks, _core
+from .._rng import RootKey
+from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
+from ._common import ProgressCallback, readonly, round_half_up, single_method
 
 #: Largest per-generation sample size: counts stay exact in float64 below 2**53.
 MAX_SAMPLES = 2**53
 #: Most atoms a discrete distribution may have.
 MAX_ATOMS = 2**32 - 1
-
-ProgressCallback = Callable[[int], object]
-
-
-def _round_half_up(x: float) -> int:
-    return math.floor(x + 0.5)
 
 
 def _weights_array(weights: Any) -> npt.NDArray[np.float64]:
@@ -77,12 +70,6 @@ def _counts_array(counts: Any) -> npt.NDArray[np.uint64]:
     return out
 
 
-def _readonly(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
-    a.flags.writeable = False
-    return a
-
-
 @dataclass(frozen=True, init=False, eq=False, repr=False)
 class Discrete:
     """A categorical distribution refit by multinomial resampling (paper Sec. 4.4's histogram;
@@ -122,11 +109,11 @@ class Discrete:
         if counts is not None:
             count_arr = _counts_array(counts)
             weight_arr = _weights_array(count_arr.astype(np.float64))
-            object.__setattr__(self, "counts", _readonly(count_arr))
+            object.__setattr__(self, "counts", readonly(count_arr))
         else:
             weight_arr = _weights_array(weights)
             object.__setattr__(self, "counts", None)
-        object.__setattr__(self, "weights", _readonly(weight_arr))
+        object.__setattr__(self, "weights", readonly(weight_arr))
         object.__setattr__(self, "samples", samples)
         object.__setattr__(self, "tail", tail)
 
@@ -175,7 +162,7 @@ class Discrete:
         if isinstance(paradigm, Replace):
             return "replace", 0
         if isinstance(paradigm, Accumulate):
-            return "accumulate", _round_half_up(paradigm.growth * d)
+            return "accumulate", round_half_up(paradigm.growth * d)
         if isinstance(paradigm, AccumulateSubsample):
             if paradigm.size > n + d:
                 raise ValueError(
@@ -184,7 +171,7 @@ class Discrete:
                 )
             return "accumulate_subsample", paradigm.size
         if isinstance(paradigm, MixReal):
-            real = _round_half_up(paradigm.fraction * d)
+            real = round_half_up(paradigm.fraction * d)
             if real > n:
                 raise ValueError(
                     f"fraction={paradigm.fraction} asks for round(fraction * samples) = {real:,} "
@@ -196,6 +183,7 @@ class Discrete:
     def _simulate(
         self,
         paradigm: Paradigm,
+        method: str,
         metrics: Sequence[str],
         iterations: int,
         stride: int,
@@ -205,6 +193,7 @@ class Discrete:
         threads: int | None,
         progress: ProgressCallback | None,
     ) -> npt.NDArray[np.float64]:
+        single_method(self, method)
         name, value = self._paradigm_args(paradigm)
         flat = _core.simulate_discrete(
             self.weights,
@@ -248,15 +237,3 @@ class Discrete:
             threads,
             progress,
         )
-
-
-Setting = Discrete
-SETTINGS = (Discrete,)
-
-
-def check_setting(setting: object) -> Setting:
-    """Refuse anything that is not a setting object."""
-    if not isinstance(setting, SETTINGS):
-        names = ", ".join(f"mc.{s.__name__}" for s in SETTINGS)
-        raise TypeError(f"setting must be one of {names}, got {type(setting).__name__}")
-    return setting

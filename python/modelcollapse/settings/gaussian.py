@@ -1,0 +1,226 @@
+"""The Gaussian setting: refit the sample mean and covariance, resample (paper Sec. 2.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+from .. import _checks, _core
+from .._rng import RootKey
+from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
+from ._common import ProgressCallback, readonly, round_half_up
+
+#: Largest dimension (the kernels are dense: O(d^3) per generation).
+MAX_DIM = 4096
+#: Largest per-generation sample size.
+MAX_SAMPLES = 2**32
+ESTIMATORS = ("unbiased", "mle")
+
+
+def _covariance(cov: Any, dim: int, univariate: bool) -> npt.NDArray[np.float64]:
+    """`cov` checked: a positive variance (univariate) or a symmetric positive-definite d x d
+    matrix; returned as a d x d array, exactly symmetric."""
+    arr = _checks.real_array("cov", cov, ndims=(0, 2) if univariate else (2,))
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1)
+    if arr.shape != (dim, dim):
+        raise ValueError(f"cov must have shape ({dim}, {dim}) to match mean, got {arr.shape}")
+    scale = np.abs(arr).max()
+    if not np.allclose(arr, arr.T, rtol=0.0, atol=1e-12 * scale):
+        worst = np.abs(arr - arr.T).max()
+        raise ValueError(f"cov must be symmetric, but cov - cov.T has an entry of {worst:.3g}")
+    arr = (arr + arr.T) / 2
+    try:
+        np.linalg.cholesky(arr)
+    except np.linalg.LinAlgError:
+        low = np.linalg.eigvalsh(arr).min()
+        raise ValueError(
+            f"cov must be positive definite, but its smallest eigenvalue is {low:.3g}"
+        ) from None
+    return arr
+
+
+@dataclass(frozen=True, init=False, eq=False, repr=False)
+class Gaussian:
+    """Gaussian refits (paper Sec. 2.1, after Shumailov et al.): each model is the sample mean
+    and covariance of its training set; the next generation draws ``samples`` points from it.
+
+    ``mean`` and ``cov`` give the real distribution N(mu0, S0): scalars for one dimension (``cov``
+    is then the variance), or a vector and a symmetric positive-definite matrix. ``estimator``
+    divides the scatter matrix by n - 1 (``"unbiased"``, the paper's choice) or by n (``"mle"``).
+    The real data are ``samples`` points from N(mu0, S0), drawn once per replicate; iteration 0
+    is N(mu0, S0) itself, iteration 1 the fit to the real data.
+
+    ``tail`` and ``hallucination`` set the regions of the ``tail_mass`` and
+    ``hallucinated_mass`` metrics: the fit's mass outside the real central ellipsoid holding
+    1 - ``tail`` of the real mass, and its mass where the real density is below the level of the
+    ellipsoid holding 1 - ``hallucination`` (for a Gaussian both regions are complements of
+    highest-density ellipsoids; the second is far out, where real data are almost never seen).
+    """
+
+    mean: npt.NDArray[np.float64]
+    cov: npt.NDArray[np.float64]
+    samples: int
+    estimator: str
+    tail: float
+    hallucination: float
+    univariate: bool
+
+    #: Metrics recorded by ``simulate`` (all computed in Rust inside the loop).
+    metric_names = tuple(_core.gaussian_metric_names())
+
+    def __init__(
+        self,
+        mean: Any = 0.0,
+        cov: Any = 1.0,
+        samples: int = 100,
+        *,
+        estimator: str = "unbiased",
+        tail: float = 0.1,
+        hallucination: float = 0.001,
+    ) -> None:
+        mean_arr = _checks.real_array("mean", mean, ndims=(0, 1))
+        univariate = mean_arr.ndim == 0
+        mean_arr = mean_arr.reshape(-1)
+        dim = mean_arr.size
+        if not 1 <= dim <= MAX_DIM:
+            raise ValueError(f"mean must have between 1 and {MAX_DIM} entries, got {dim}")
+        cov_arr = _covariance(cov, dim, univariate)
+        estimator = _checks.choice("estimator", estimator, ESTIMATORS)
+        samples = _checks.integer("samples", samples, minimum=1, maximum=MAX_SAMPLES)
+        if samples <= dim:
+            raise ValueError(
+                f"samples must be at least dim + 1 = {dim + 1}: with {samples} points in {dim} "
+                f"dimensions the fitted ({estimator}) covariance is singular"
+            )
+        tail = _checks.real("tail", tail, minimum=0.0, maximum=1.0, open_low=True)
+        hallucination = _checks.real(
+            "hallucination", hallucination, minimum=0.0, maximum=1.0, open_low=True
+        )
+        if tail == 1.0 or hallucination == 1.0:
+            raise ValueError("tail and hallucination must lie in (0, 1)")
+        for name, value in (
+            ("mean", readonly(mean_arr)),
+            ("cov", readonly(cov_arr)),
+            ("samples", samples),
+            ("estimator", estimator),
+            ("tail", tail),
+            ("hallucination", hallucination),
+            ("univariate", univariate),
+        ):
+            object.__setattr__(self, name, value)
+
+    @property
+    def dim(self) -> int:
+        """Dimension d."""
+        return int(self.mean.size)
+
+    def _key(self) -> tuple[object, ...]:
+        return (
+            self.mean.tobytes(),
+            self.cov.tobytes(),
+            self.samples,
+            self.estimator,
+            self.tail,
+            self.hallucination,
+            self.univariate,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Gaussian):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        if self.univariate:
+            where = f"mean={self.mean[0]:g}, cov={self.cov[0, 0]:g}"
+        else:
+            where = f"mean=<{self.dim}-vector>, cov=<{self.dim}x{self.dim} matrix>"
+        extra = "" if self.estimator == "unbiased" else f", estimator={self.estimator!r}"
+        extra += "" if self.tail == 0.1 else f", tail={self.tail}"
+        extra += "" if self.hallucination == 0.001 else f", hallucination={self.hallucination}"
+        return f"Gaussian({where}, samples={self.samples}{extra})"
+
+    # -- the kernel interface used by simulate -------------------------------------------------
+
+    def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
+        """The kernel's name and point count for `paradigm`, checked against this setting."""
+        n, d = self.samples, self.dim
+        if isinstance(paradigm, Replace):
+            return "replace", 0
+        if isinstance(paradigm, Accumulate):
+            return "accumulate", round_half_up(paradigm.growth * n)
+        if isinstance(paradigm, AccumulateSubsample):
+            if not d < paradigm.size <= 2 * n:
+                raise ValueError(
+                    f"size must lie in [{d + 1}, {2 * n:,}]: more points than dimensions, and at "
+                    f"most the {n:,} real plus {n:,} synthetic points in the pool when the first "
+                    f"subsample is drawn, got {paradigm.size:,}"
+                )
+            return "accumulate_subsample", paradigm.size
+        if isinstance(paradigm, MixReal):
+            return "mix_real", round_half_up(paradigm.fraction * n)
+        raise TypeError(f"unknown paradigm {paradigm!r}")
+
+    def _method(self, paradigm: Paradigm, method: str) -> str:
+        """The kernel's method: sufficient statistics wherever they are exact."""
+        if isinstance(paradigm, AccumulateSubsample):
+            if method == "statistics":
+                raise ValueError(
+                    "method='statistics' is not available under AccumulateSubsample: which "
+                    "points the subsample keeps matters, so the points are drawn "
+                    "(use method='auto' or 'samples')"
+                )
+            return "samples"
+        return "statistics" if method == "auto" else method
+
+    def _simulate(
+        self,
+        paradigm: Paradigm,
+        method: str,
+        metrics: Sequence[str],
+        iterations: int,
+        stride: int,
+        key: RootKey,
+        first: int,
+        replicates: int,
+        threads: int | None,
+        progress: ProgressCallback | None,
+    ) -> npt.NDArray[np.float64]:
+        name, value = self._paradigm_args(paradigm)
+        kernel_method = self._method(paradigm, method)
+        if isinstance(paradigm, AccumulateSubsample):
+            stored = (iterations + 1) * self.samples * self.dim
+            if stored > 2**29:
+                raise ValueError(
+                    f"iterations={iterations:,} is too many under AccumulateSubsample: every "
+                    f"point is kept, {stored:,} values per replicate, more than 2**29 (4 GiB)"
+                )
+        flat = _core.simulate_gaussian(
+            self.mean,
+            self.cov.reshape(-1),
+            self.samples,
+            self.estimator,
+            float(stats.chi2.isf(self.tail, self.dim)),
+            float(stats.chi2.isf(self.hallucination, self.dim)),
+            name,
+            value,
+            kernel_method,
+            list(metrics),
+            iterations,
+            stride,
+            key.words,
+            first,
+            replicates,
+            threads,
+            progress,
+        )
+        return flat.reshape(replicates, len(metrics), iterations // stride + 1)

@@ -1,0 +1,276 @@
+"""Kernel density estimators with a fixed bandwidth (paper Sec. 4.4, after Kazdan et al.)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize, stats
+
+from .. import _checks, _core
+from .._rng import RootKey
+from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
+from ._common import ProgressCallback, readonly, round_half_up
+
+#: Largest per-generation sample size.
+MAX_SAMPLES = 2**32
+
+
+@dataclass(frozen=True, init=False, eq=False)
+class GaussianMixture:
+    """A one-dimensional Gaussian mixture, the real distribution of a `KDE` setting."""
+
+    weights: tuple[float, ...]
+    means: tuple[float, ...]
+    stds: tuple[float, ...]
+
+    def __init__(self, weights: Any, means: Any, stds: Any) -> None:
+        w = _checks.real_array("weights", weights, ndims=(1,))
+        m = _checks.real_array("means", means, ndims=(1,))
+        s = _checks.real_array("stds", stds, ndims=(1,))
+        if not (w.size == m.size == s.size) or w.size == 0:
+            raise ValueError(
+                "weights, means and stds must have the same positive length, got "
+                f"{w.size}, {m.size}, {s.size}"
+            )
+        if np.any(w < 0) or w.sum() <= 0:
+            raise ValueError("weights must be non-negative with a positive sum")
+        if np.any(s <= 0):
+            raise ValueError("stds must be positive")
+        object.__setattr__(self, "weights", tuple(float(x) for x in w / w.sum()))
+        object.__setattr__(self, "means", tuple(float(x) for x in m))
+        object.__setattr__(self, "stds", tuple(float(x) for x in s))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GaussianMixture):
+            return NotImplemented
+        return (self.weights, self.means, self.stds) == (other.weights, other.means, other.stds)
+
+    def __hash__(self) -> int:
+        return hash((self.weights, self.means, self.stds))
+
+    def pdf(self, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        x = np.asarray(x, dtype=np.float64)
+        return sum(
+            w * stats.norm.pdf(x, m, s)
+            for w, m, s in zip(self.weights, self.means, self.stds, strict=True)
+        )
+
+    def cdf(self, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        x = np.asarray(x, dtype=np.float64)
+        return sum(
+            w * stats.norm.cdf(x, m, s)
+            for w, m, s in zip(self.weights, self.means, self.stds, strict=True)
+        )
+
+    def ppf(self, q: float) -> float:
+        """The q-quantile (by root finding on the cdf)."""
+        lo = min(m - 40 * s for m, s in zip(self.means, self.stds, strict=True))
+        hi = max(m + 40 * s for m, s in zip(self.means, self.stds, strict=True))
+        return float(optimize.brentq(lambda x: float(self.cdf(x)) - q, lo, hi, xtol=1e-14))
+
+    def sample(self, rng: np.random.Generator, size: int) -> npt.NDArray[np.float64]:
+        k = rng.choice(len(self.weights), size=size, p=self.weights)
+        return rng.normal(np.asarray(self.means)[k], np.asarray(self.stds)[k])
+
+
+#: The default real distribution: two well-separated unit-variance modes.
+TWO_MODES = GaussianMixture([0.5, 0.5], [-2.0, 2.0], [1.0, 1.0])
+
+
+def _points(name: str, value: Any) -> npt.NDArray[np.float64]:
+    arr = _checks.real_array(name, value, ndims=(1,))
+    if arr.size == 0:
+        raise ValueError(f"{name} must hold at least one point")
+    return readonly(arr)
+
+
+@dataclass(frozen=True, init=False, eq=False, repr=False)
+class KDE:
+    """A one-dimensional Gaussian kernel density estimator with a fixed ``bandwidth`` h, refit to
+    its training set and sampled by picking a training point and adding N(0, h^2) noise (paper
+    Sec. 4.4, after Kazdan et al. 2024).
+
+    The real distribution is either ``sampler`` (a `GaussianMixture`; the default is two unit
+    modes at -2 and 2), from which each replicate draws ``samples`` real points and a held-out
+    test set of ``test_size`` points, or given ``data`` with a held-out real ``test`` set (both
+    1-D; ``samples`` then defaults to the data's size). ``nll_real`` is the model's mean negative
+    log-density on the test set; ``tail_mass`` its mass outside the real central interval that
+    holds 1 - ``tail`` of the real mass (the sampler's exact quantiles, or the data's empirical
+    ones); ``support_spread`` its standard deviation, sqrt(var(training points) + h^2).
+
+    Iteration 0 is the sampler itself, or, with given data, the KDE on the data (which is then
+    also iteration 1).
+    """
+
+    data: npt.NDArray[np.float64] | None
+    test: npt.NDArray[np.float64] | None
+    sampler: GaussianMixture | None
+    bandwidth: float
+    samples: int
+    test_size: int
+    tail: float
+
+    metric_names = tuple(_core.kde_metric_names())
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        sampler: GaussianMixture | None = None,
+        bandwidth: float,
+        samples: int | None = None,
+        test: Any = None,
+        test_size: int = 1000,
+        tail: float = 0.1,
+    ) -> None:
+        bandwidth = _checks.real("bandwidth", bandwidth, minimum=0.0, open_low=True)
+        tail = _checks.real("tail", tail, minimum=0.0, maximum=1.0, open_low=True)
+        if tail == 1.0:
+            raise ValueError("tail must lie in (0, 1), got 1.0")
+        test_size = _checks.integer("test_size", test_size, minimum=1, maximum=2**31)
+        if data is None:
+            if test is not None:
+                raise TypeError("test is for given data; a sampler draws its own test set")
+            if sampler is None:
+                sampler = TWO_MODES
+            if not isinstance(sampler, GaussianMixture):
+                raise TypeError(
+                    f"sampler must be a modelcollapse.GaussianMixture, got {type(sampler).__name__}"
+                )
+            if samples is None:
+                raise TypeError("KDE needs samples= (points per generation) with a sampler")
+            data_arr = test_arr = None
+        else:
+            if sampler is not None:
+                raise TypeError("KDE needs data or a sampler, not both")
+            data_arr = _points("data", data)
+            if test is None:
+                raise TypeError(
+                    "KDE with given data needs test=, a held-out real sample for nll_real"
+                )
+            test_arr = _points("test", test)
+            if samples is None:
+                samples = data_arr.size
+        samples = _checks.integer("samples", samples, minimum=1, maximum=MAX_SAMPLES)
+        for name, value in (
+            ("data", data_arr),
+            ("test", test_arr),
+            ("sampler", sampler),
+            ("bandwidth", bandwidth),
+            ("samples", samples),
+            ("test_size", test_size if data_arr is None else int(test_arr.size)),
+            ("tail", tail),
+        ):
+            object.__setattr__(self, name, value)
+
+    @property
+    def real_size(self) -> int:
+        """Number of real points: the data's size, or ``samples`` with a sampler."""
+        return self.samples if self.data is None else int(self.data.size)
+
+    def tail_interval(self) -> tuple[float, float]:
+        """The real central interval holding 1 - tail of the real mass."""
+        q = self.tail / 2
+        if self.sampler is not None:
+            return self.sampler.ppf(q), self.sampler.ppf(1 - q)
+        assert self.data is not None
+        lo, hi = np.quantile(self.data, [q, 1 - q])
+        return float(lo), float(hi)
+
+    def _key(self) -> tuple[object, ...]:
+        data = None if self.data is None else self.data.tobytes()
+        test = None if self.test is None else self.test.tobytes()
+        return (data, test, self.sampler, self.bandwidth, self.samples, self.test_size, self.tail)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, KDE):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        source = (
+            f"data=<{self.real_size} points>, test=<{self.test_size} points>"
+            if self.data is not None
+            else f"sampler={self.sampler!r}"
+        )
+        return f"KDE({source}, bandwidth={self.bandwidth:g}, samples={self.samples})"
+
+    # -- the kernel interface used by simulate -------------------------------------------------
+
+    def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
+        n, d = self.real_size, self.samples
+        if isinstance(paradigm, Replace):
+            return "replace", 0
+        if isinstance(paradigm, Accumulate):
+            return "accumulate", round_half_up(paradigm.growth * d)
+        if isinstance(paradigm, AccumulateSubsample):
+            if paradigm.size > n + d:
+                raise ValueError(
+                    f"size must lie in [1, {n + d:,}]: the pool holds the {n:,} real points plus "
+                    f"{d:,} synthetic ones when the first subsample is drawn, got {paradigm.size:,}"
+                )
+            return "accumulate_subsample", paradigm.size
+        if isinstance(paradigm, MixReal):
+            real = round_half_up(paradigm.fraction * d)
+            if real > n:
+                raise ValueError(
+                    f"fraction={paradigm.fraction} asks for {real:,} real points per generation, "
+                    f"but the real data hold only {n:,}"
+                )
+            return "mix_real", real
+        raise TypeError(f"unknown paradigm {paradigm!r}")
+
+    def _simulate(
+        self,
+        paradigm: Paradigm,
+        method: str,
+        metrics: Sequence[str],
+        iterations: int,
+        stride: int,
+        key: RootKey,
+        first: int,
+        replicates: int,
+        threads: int | None,
+        progress: ProgressCallback | None,
+    ) -> npt.NDArray[np.float64]:
+        if method == "statistics":
+            raise ValueError(
+                "method='statistics' is not available for KDE: a KDE is its training points, "
+                "so they are drawn (use method='auto' or 'samples')"
+            )
+        name, value = self._paradigm_args(paradigm)
+        mixture = None
+        if self.sampler is not None:
+            mixture = (
+                np.asarray(self.sampler.weights),
+                np.asarray(self.sampler.means),
+                np.asarray(self.sampler.stds),
+            )
+        flat = _core.simulate_kde(
+            mixture,
+            self.data,
+            self.test,
+            self.test_size,
+            self.bandwidth,
+            self.samples,
+            self.tail,
+            self.tail_interval(),
+            name,
+            value,
+            list(metrics),
+            iterations,
+            stride,
+            key.words,
+            first,
+            replicates,
+            threads,
+            progress,
+        )
+        return flat.reshape(replicates, len(metrics), iterations // stride + 1)

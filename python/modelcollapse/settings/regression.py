@@ -1,0 +1,203 @@
+"""The linear-regression setting (paper Appendix A)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .. import _checks, _core
+from .._rng import RootKey
+from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
+from ._common import ProgressCallback, readonly, round_half_up
+
+#: Largest dimension.
+MAX_DIM = 4096
+#: Largest number of design rows.
+MAX_SAMPLES = 2**32
+NOISE_MODELS = ("known", "estimated")
+_ALL_METRICS = tuple(_core.regression_metric_names())
+
+
+@dataclass(frozen=True, init=False, eq=False, repr=False)
+class LinearRegression:
+    """Linear regression refit by OLS on its own synthetic labels (paper Appendix A, after
+    Gerstgrasser et al. and Dohmatob et al.).
+
+    A fixed design X (``samples`` x ``dim``) carries real labels y = X beta + eps,
+    eps ~ N(0, noise^2 I). Each model is the OLS fit beta_hat of its training set; synthetic labels
+    are X beta_hat + N(0, sigma^2 I), with sigma the true ``noise`` (``noise_model="known"``) or
+    the fit's residual estimate RSS / (N - d) (``"estimated"``). Accumulate stacks Appendix A's
+    label vectors [y, y_1, ..., y_{t-1}] over repeated X; its ``growth`` must be a whole number of
+    label vectors per generation.
+
+    ``design="gaussian"`` draws X's rows iid N(0, I) once per replicate, and test inputs are
+    N(0, I); an array gives X itself (the same for every replicate), and test inputs are its
+    rows, uniformly. ``beta`` defaults to ones / sqrt(dim) (unit norm). Iteration 0 is the true
+    model (beta_hat = beta), iteration 1 the fit to the real labels.
+    """
+
+    dim: int
+    samples: int
+    noise: float
+    beta: npt.NDArray[np.float64]
+    design: str | npt.NDArray[np.float64]
+    noise_model: str
+
+    def __init__(
+        self,
+        dim: int,
+        samples: int,
+        noise: float = 1.0,
+        beta: Any = None,
+        design: Any = "gaussian",
+        noise_model: str = "known",
+    ) -> None:
+        dim = _checks.integer("dim", dim, minimum=1, maximum=MAX_DIM)
+        samples = _checks.integer("samples", samples, minimum=1, maximum=MAX_SAMPLES)
+        if samples <= dim:
+            raise ValueError(
+                f"samples must be at least dim + 1 = {dim + 1}: with {samples} rows in {dim} "
+                "dimensions OLS has no unique fit"
+            )
+        noise = _checks.real("noise", noise, minimum=0.0, open_low=True)
+        if beta is None:
+            beta_arr = np.full(dim, 1.0 / np.sqrt(dim))
+        else:
+            beta_arr = _checks.real_array("beta", beta, ndims=(1,))
+            if beta_arr.shape != (dim,):
+                raise ValueError(
+                    f"beta must have shape ({dim},) to match dim, got {beta_arr.shape}"
+                )
+        if isinstance(design, str):
+            design_value: str | npt.NDArray[np.float64] = _checks.choice(
+                "design", design, ("gaussian",)
+            )
+        else:
+            x = _checks.real_array("design", design, ndims=(2,))
+            if x.shape != (samples, dim):
+                raise ValueError(
+                    f"design must have shape (samples, dim) = ({samples}, {dim}), got {x.shape}"
+                )
+            if np.linalg.matrix_rank(x) < dim:
+                raise ValueError("design must have full column rank (X^T X is singular)")
+            design_value = readonly(x)
+        noise_model = _checks.choice("noise_model", noise_model, NOISE_MODELS)
+        for name, value in (
+            ("dim", dim),
+            ("samples", samples),
+            ("noise", noise),
+            ("beta", readonly(beta_arr)),
+            ("design", design_value),
+            ("noise_model", noise_model),
+        ):
+            object.__setattr__(self, name, value)
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Metrics recorded by ``simulate``: ``noise_estimate`` only when it is estimated."""
+        if self.noise_model == "estimated":
+            return _ALL_METRICS
+        return tuple(m for m in _ALL_METRICS if m != "noise_estimate")
+
+    def _key(self) -> tuple[object, ...]:
+        design = self.design if isinstance(self.design, str) else self.design.tobytes()
+        return (self.dim, self.samples, self.noise, self.beta.tobytes(), design, self.noise_model)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LinearRegression):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        extra = "" if self.noise == 1.0 else f", noise={self.noise:g}"
+        if not np.allclose(self.beta, 1.0 / np.sqrt(self.dim)):
+            extra += ", beta=<given>"
+        if not isinstance(self.design, str):
+            extra += ", design=<given>"
+        if self.noise_model != "known":
+            extra += f", noise_model={self.noise_model!r}"
+        return f"LinearRegression(dim={self.dim}, samples={self.samples}{extra})"
+
+    # -- the kernel interface used by simulate -------------------------------------------------
+
+    def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
+        n, d = self.samples, self.dim
+        if isinstance(paradigm, Replace):
+            return "replace", 0
+        if isinstance(paradigm, Accumulate):
+            if paradigm.growth != int(paradigm.growth):
+                raise ValueError(
+                    "growth must be a whole number for LinearRegression: each generation adds "
+                    f"whole label vectors over the fixed design, got {paradigm.growth}"
+                )
+            return "accumulate", int(paradigm.growth) * n
+        if isinstance(paradigm, AccumulateSubsample):
+            if not d < paradigm.size <= 2 * n:
+                raise ValueError(
+                    f"size must lie in [{d + 1}, {2 * n:,}]: more rows than dimensions, and at "
+                    f"most the {2 * n:,} labelled rows in the pool when the first subsample is "
+                    f"drawn, got {paradigm.size:,}"
+                )
+            return "accumulate_subsample", paradigm.size
+        if isinstance(paradigm, MixReal):
+            return "mix_real", round_half_up(paradigm.fraction * n)
+        raise TypeError(f"unknown paradigm {paradigm!r}")
+
+    def _method(self, paradigm: Paradigm, method: str) -> str:
+        if isinstance(paradigm, (Replace, Accumulate)):
+            return "statistics" if method == "auto" else method
+        if method == "statistics":
+            raise ValueError(
+                f"method='statistics' is not available for LinearRegression under "
+                f"{type(paradigm).__name__}: which labels are kept matters, so they are drawn "
+                "(use method='auto' or 'samples')"
+            )
+        return "samples"
+
+    def _simulate(
+        self,
+        paradigm: Paradigm,
+        method: str,
+        metrics: Sequence[str],
+        iterations: int,
+        stride: int,
+        key: RootKey,
+        first: int,
+        replicates: int,
+        threads: int | None,
+        progress: ProgressCallback | None,
+    ) -> npt.NDArray[np.float64]:
+        name, value = self._paradigm_args(paradigm)
+        kernel_method = self._method(paradigm, method)
+        if isinstance(paradigm, AccumulateSubsample) and (iterations + 1) * self.samples > 2**29:
+            raise ValueError(
+                f"iterations={iterations:,} is too many under AccumulateSubsample: every label "
+                "is kept, more than 2**29 (4 GiB) per replicate"
+            )
+        design = None if isinstance(self.design, str) else self.design.reshape(-1)
+        flat = _core.simulate_regression(
+            self.beta,
+            self.samples,
+            self.noise,
+            design,
+            self.noise_model,
+            name,
+            value,
+            kernel_method,
+            list(metrics),
+            iterations,
+            stride,
+            key.words,
+            first,
+            replicates,
+            threads,
+            progress,
+        )
+        return flat.reshape(replicates, len(metrics), iterations // stride + 1)

@@ -1,0 +1,107 @@
+//! The replicate loop shared by the continuous settings: every replicate owns one model state,
+//! steps it one generation at a time on its own random stream and records its metrics at
+//! iterations 0, stride, 2 stride, ... into its own output row (DESIGN §4).
+
+use crate::control::Control;
+use crate::error::{invalid, SimResult};
+use crate::exec;
+use crate::rng::{fast_rng, FastRng, RootKey};
+
+/// Cancellation is checked and progress reported once this much work (the state's own unit,
+/// roughly floating-point operations) has been done, about a millisecond.
+const CHECK_WORK: u64 = 1 << 20;
+
+/// What to record: `iterations` generations after the real distribution, every `stride`-th one,
+/// `metrics` values each.
+#[derive(Debug, Clone, Copy)]
+pub struct Recording {
+    /// Generations after the real distribution (iteration 0).
+    pub iterations: u64,
+    /// Record iterations 0, stride, 2 stride, ... up to `iterations`.
+    pub stride: u64,
+    /// Values recorded per iteration.
+    pub metrics: usize,
+}
+
+impl Recording {
+    /// Number of recorded iterations.
+    pub fn recorded(&self) -> usize {
+        (self.iterations / self.stride + 1) as usize
+    }
+
+    /// Values per replicate in the output.
+    pub fn row_len(&self) -> usize {
+        self.recorded() * self.metrics
+    }
+
+    /// Refuse an empty recording.
+    pub fn check(&self) -> SimResult<()> {
+        if self.stride == 0 {
+            return Err(invalid("stride", "must be at least 1"));
+        }
+        if self.metrics == 0 {
+            return Err(invalid("metrics", "must name at least one metric"));
+        }
+        Ok(())
+    }
+}
+
+/// One replicate's model as the loop sees it.
+pub trait Generation {
+    /// Write the real distribution's metrics (iteration 0): metric k goes to `out[k * step]`.
+    fn record_real(&mut self, out: &mut [f64], step: usize);
+    /// Fit the next generation's model.
+    fn step(&mut self, rng: &mut FastRng);
+    /// Write the current model's metrics: metric k goes to `out[k * step]`.
+    fn record(&mut self, out: &mut [f64], step: usize);
+    /// Work done by one `step`, in the unit of [`CHECK_WORK`].
+    fn work(&self) -> u64;
+}
+
+/// Run replicates `first..first + replicates`. `start` builds a replicate's generation-1 model
+/// (the fit to its real data) from the replicate's stream. The output has shape (replicates,
+/// metrics, recorded), row-major.
+pub fn simulate<G, F>(
+    recording: Recording,
+    key: &RootKey,
+    first: u64,
+    replicates: usize,
+    control: &Control,
+    start: F,
+) -> SimResult<Vec<f64>>
+where
+    G: Generation,
+    F: Fn(&mut FastRng) -> G + Sync,
+{
+    recording.check()?;
+    let recorded = recording.recorded();
+    let row_len = recording.row_len();
+    let total = replicates
+        .checked_mul(row_len)
+        .ok_or_else(|| invalid("replicates", "the result would not fit in memory"))?;
+    let mut out = vec![0.0; total];
+    exec::for_each_row(&mut out, row_len, first, control, |replicate, row| {
+        let mut rng = fast_rng(key, replicate);
+        let mut model = start(&mut rng);
+        model.record_real(row, recorded);
+        let (mut pending, mut work) = (0, 0);
+        for t in 1..=recording.iterations {
+            if t > 1 {
+                model.step(&mut rng);
+            }
+            if t % recording.stride == 0 {
+                model.record(&mut row[(t / recording.stride) as usize..], recorded);
+            }
+            pending += 1;
+            work += model.work();
+            if work >= CHECK_WORK {
+                control.advance(pending);
+                (pending, work) = (0, 0);
+                control.check()?;
+            }
+        }
+        control.advance(pending);
+        Ok(())
+    })?;
+    Ok(out)
+}

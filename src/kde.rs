@@ -1,0 +1,608 @@
+//! Kernel density estimators in one dimension (paper Sec. 4.4, after Kazdan et al. 2024): each
+//! model is the Gaussian KDE with a fixed bandwidth h on its training set, and is sampled by
+//! picking a training point uniformly and adding N(0, h^2) noise.
+//!
+//! The real distribution is a Gaussian mixture (real data and a held-out test set drawn per
+//! replicate) or a given data set (with a given test set). Metrics:
+//! * `nll_real`: mean negative log-density of the held-out real test set under the model. Each
+//!   test point needs the log of a sum of kernels; with the training set sorted, only the
+//!   centres within sqrt(delta^2 + 100 h^2) of the point are summed (delta the distance to the
+//!   nearest centre): every other kernel is below e^-50 of the largest, so the sum is exact to
+//!   double precision and the cost is the number of nearby centres, not the training-set size;
+//! * `tail_mass`: the model's mass outside the real central interval [a, b] holding 1 - tail of
+//!   the real mass, again summing normal tails only for centres within 9 h of a or b;
+//! * `support_spread`: the model's standard deviation, sqrt(var(centres) + h^2).
+
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+use crate::control::Control;
+use crate::draw::choose_front;
+use crate::engine::{self, Generation, Recording};
+use crate::error::{invalid, SimResult};
+use crate::paradigm::Paradigm;
+use crate::quadform::normal_sf;
+use crate::rng::{FastRng, RootKey};
+
+/// Largest per-generation sample size.
+pub const MAX_SAMPLES: u64 = 1 << 32;
+/// Largest number of stored points per replicate (4 GiB).
+const MAX_STORED: u64 = 1 << 29;
+/// Kernels below e^-LOG_WINDOW of the largest are left out of a log-density (exact in f64).
+const LOG_WINDOW: f64 = 50.0;
+/// Centres farther than this many bandwidths from a tail edge put all or none of their mass
+/// beyond it, to double precision.
+const TAIL_WINDOW: f64 = 9.0;
+/// Test points per parallel chunk of the NLL; fixed, so that sums never depend on thread count.
+const NLL_CHUNK: usize = 256;
+/// Below this many (test point x centre) pairs the NLL runs on the replicate's own thread.
+const NLL_PARALLEL: usize = 1 << 18;
+
+/// Per-iteration statistics of a KDE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KdeMetric {
+    /// Mean negative log-density of the held-out real test set.
+    NllReal,
+    /// Mass outside the real central (1 - tail) interval.
+    TailMass,
+    /// Standard deviation of the model.
+    SupportSpread,
+}
+
+impl KdeMetric {
+    /// Every metric, in the order Python lists them.
+    pub const ALL: [KdeMetric; 3] = [
+        KdeMetric::NllReal,
+        KdeMetric::TailMass,
+        KdeMetric::SupportSpread,
+    ];
+
+    /// The metric's public name.
+    pub fn name(self) -> &'static str {
+        match self {
+            KdeMetric::NllReal => "nll_real",
+            KdeMetric::TailMass => "tail_mass",
+            KdeMetric::SupportSpread => "support_spread",
+        }
+    }
+
+    /// The metric called `name`.
+    pub fn from_name(name: &str) -> SimResult<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| invalid("metrics", format!("unknown KDE metric {name:?}")))
+    }
+}
+
+/// A one-dimensional Gaussian mixture.
+#[derive(Debug, Clone)]
+pub struct Mixture {
+    cumulative: Vec<f64>,
+    weights: Vec<f64>,
+    means: Vec<f64>,
+    sds: Vec<f64>,
+}
+
+impl Mixture {
+    /// Weights (normalised here), means and standard deviations of the components.
+    pub fn new(weights: &[f64], means: &[f64], sds: &[f64]) -> SimResult<Self> {
+        let k = weights.len();
+        if k == 0 || means.len() != k || sds.len() != k {
+            return Err(invalid(
+                "sampler",
+                "weights, means and stds must have the same positive length",
+            ));
+        }
+        if weights
+            .iter()
+            .chain(means)
+            .chain(sds)
+            .any(|v| !v.is_finite())
+            || weights.iter().any(|&w| w < 0.0)
+            || sds.iter().any(|&s| s <= 0.0)
+        {
+            return Err(invalid(
+                "sampler",
+                "weights must be non-negative, stds positive, all finite",
+            ));
+        }
+        let total: f64 = weights.iter().sum();
+        if total <= 0.0 {
+            return Err(invalid("sampler", "weights must have a positive sum"));
+        }
+        let weights: Vec<f64> = weights.iter().map(|w| w / total).collect();
+        let mut acc = 0.0;
+        let cumulative = weights
+            .iter()
+            .map(|w| {
+                acc += w;
+                acc
+            })
+            .collect();
+        Ok(Self {
+            cumulative,
+            weights,
+            means: means.to_vec(),
+            sds: sds.to_vec(),
+        })
+    }
+
+    fn sample(&self, rng: &mut FastRng) -> f64 {
+        let u: f64 = rng.random();
+        let k = self
+            .cumulative
+            .partition_point(|&c| c <= u)
+            .min(self.means.len() - 1);
+        let z: f64 = StandardNormal.sample(rng);
+        self.means[k] + self.sds[k] * z
+    }
+
+    fn ln_density(&self, x: f64) -> f64 {
+        let terms = self
+            .weights
+            .iter()
+            .zip(&self.means)
+            .zip(&self.sds)
+            .map(|((w, m), s)| {
+                let z = (x - m) / s;
+                w.ln() - 0.5 * z * z - s.ln()
+            });
+        let top = terms.clone().fold(f64::NEG_INFINITY, f64::max);
+        top + terms.map(|t| (t - top).exp()).sum::<f64>().ln() - HALF_LN_TAU
+    }
+
+    fn sd(&self) -> f64 {
+        let mean: f64 = self
+            .weights
+            .iter()
+            .zip(&self.means)
+            .map(|(w, m)| w * m)
+            .sum();
+        let second: f64 = self
+            .weights
+            .iter()
+            .zip(&self.means)
+            .zip(&self.sds)
+            .map(|((w, m), s)| w * (m * m + s * s))
+            .sum();
+        (second - mean * mean).max(0.0).sqrt()
+    }
+}
+
+/// ln sqrt(2 pi).
+const HALF_LN_TAU: f64 = 0.918_938_533_204_672_8;
+
+/// Where the real data come from.
+#[derive(Debug, Clone)]
+pub enum RealSource {
+    /// `samples` real points and `test_size` test points from the mixture, per replicate.
+    Mixture { mixture: Mixture, test_size: usize },
+    /// Fixed real data and a fixed held-out test set.
+    Data { data: Vec<f64>, test: Vec<f64> },
+}
+
+/// The real distribution, the bandwidth, the sample size and the tail interval.
+#[derive(Debug, Clone)]
+pub struct KdeSetting {
+    source: RealSource,
+    bandwidth: f64,
+    samples: usize,
+    tail: f64,
+    tail_interval: (f64, f64),
+}
+
+impl KdeSetting {
+    /// `tail_interval` is the real central interval holding 1 - `tail` of the real mass.
+    pub fn new(
+        source: RealSource,
+        bandwidth: f64,
+        samples: u64,
+        tail: f64,
+        tail_interval: (f64, f64),
+    ) -> SimResult<Self> {
+        if !(bandwidth.is_finite() && bandwidth > 0.0) {
+            return Err(invalid(
+                "bandwidth",
+                format!("must be positive and finite, got {bandwidth}"),
+            ));
+        }
+        if samples == 0 || samples > MAX_SAMPLES {
+            return Err(invalid(
+                "samples",
+                format!("must lie in [1, {MAX_SAMPLES}], got {samples}"),
+            ));
+        }
+        if !(tail > 0.0 && tail < 1.0) {
+            return Err(invalid("tail", format!("must lie in (0, 1), got {tail}")));
+        }
+        let (a, b) = tail_interval;
+        if !(a.is_finite() && b.is_finite() && a <= b) {
+            return Err(invalid("tail", "the real central interval must be finite"));
+        }
+        match &source {
+            RealSource::Mixture { test_size, .. } if *test_size == 0 => {
+                return Err(invalid("test_size", "must be at least 1"));
+            }
+            RealSource::Data { data, test } => {
+                if data.is_empty() || test.is_empty() {
+                    return Err(invalid("data", "data and test must be non-empty"));
+                }
+                if data.iter().chain(test).any(|v| !v.is_finite()) {
+                    return Err(invalid("data", "data and test must be finite"));
+                }
+            }
+            RealSource::Mixture { .. } => {}
+        }
+        Ok(Self {
+            source,
+            bandwidth,
+            samples: samples as usize,
+            tail,
+            tail_interval,
+        })
+    }
+
+    fn real_size(&self) -> usize {
+        match &self.source {
+            RealSource::Mixture { .. } => self.samples,
+            RealSource::Data { data, .. } => data.len(),
+        }
+    }
+
+    /// Refuse paradigms this setting cannot run for `iterations` generations.
+    pub fn check_paradigm(&self, paradigm: Paradigm, iterations: u64) -> SimResult<()> {
+        let (n, d) = (self.real_size() as u64, self.samples as u64);
+        let growth = match paradigm {
+            Paradigm::Replace => 0,
+            Paradigm::Accumulate { per_generation } => per_generation,
+            Paradigm::AccumulateSubsample { size } => {
+                if size == 0 || size > n + d {
+                    return Err(invalid(
+                        "size",
+                        format!("must lie in [1, {}], got {size}", n + d),
+                    ));
+                }
+                d
+            }
+            Paradigm::MixReal {
+                real_per_generation,
+            } => {
+                if real_per_generation > n.min(d) {
+                    return Err(invalid(
+                        "fraction",
+                        format!(
+                            "round(fraction x samples) = {real_per_generation} exceeds the {n} \
+                             real points"
+                        ),
+                    ));
+                }
+                0
+            }
+        };
+        let stored = growth
+            .checked_mul(iterations)
+            .and_then(|g| g.checked_add(n));
+        if stored.is_none_or(|s| s > MAX_STORED) {
+            return Err(invalid(
+                "iterations",
+                format!("the pool would exceed {MAX_STORED} points per replicate"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Draw `count` points from the KDE on `centres` into `out`.
+fn sample_kde(centres: &[f64], h: f64, count: usize, rng: &mut FastRng, out: &mut Vec<f64>) {
+    out.clear();
+    out.extend((0..count).map(|_| {
+        let c = centres[rng.random_range(0..centres.len())];
+        let z: f64 = StandardNormal.sample(rng);
+        c + h * z
+    }));
+}
+
+/// ln of the KDE density at x, from the sorted centres.
+fn ln_kde(sorted: &[f64], h: f64, x: f64) -> f64 {
+    let i = sorted.partition_point(|&c| c < x);
+    let nearest = match (i.checked_sub(1).map(|j| sorted[j]), sorted.get(i)) {
+        (Some(l), Some(&r)) => (x - l).min(r - x),
+        (Some(l), None) => x - l,
+        (None, Some(&r)) => r - x,
+        (None, None) => return f64::NEG_INFINITY,
+    };
+    let two_h2 = 2.0 * h * h;
+    let radius = (nearest * nearest + LOG_WINDOW * two_h2).sqrt();
+    let lo = sorted[..i].partition_point(|&c| c < x - radius);
+    let hi = i + sorted[i..].partition_point(|&c| c <= x + radius);
+    let offset = nearest * nearest / two_h2;
+    let sum: f64 = sorted[lo..hi]
+        .iter()
+        .map(|&c| {
+            let u = x - c;
+            (offset - u * u / two_h2).exp()
+        })
+        .sum();
+    sum.ln() - offset - (sorted.len() as f64 * h).ln() - HALF_LN_TAU
+}
+
+/// Mean negative log-density of `test` under the KDE on sorted centres; in parallel over test
+/// points (in fixed chunks, summed in order) when the work is large.
+fn nll(sorted: &[f64], h: f64, test: &[f64]) -> f64 {
+    let chunk_sum = |chunk: &[f64]| chunk.iter().map(|&x| -ln_kde(sorted, h, x)).sum::<f64>();
+    let total: f64 = if test.len().saturating_mul(sorted.len()) < NLL_PARALLEL {
+        test.chunks(NLL_CHUNK).map(chunk_sum).sum()
+    } else {
+        let parts: Vec<f64> = test.par_chunks(NLL_CHUNK).map(chunk_sum).collect();
+        parts.iter().sum()
+    };
+    total / test.len() as f64
+}
+
+/// The KDE's mass outside [a, b], from the sorted centres.
+fn tail_mass(sorted: &[f64], h: f64, (a, b): (f64, f64)) -> f64 {
+    let window = TAIL_WINDOW * h;
+    // left of a: centres far left count fully, centres within the window by their normal tail
+    let far_left = sorted.partition_point(|&c| c < a - window);
+    let near_left = sorted.partition_point(|&c| c < a + window);
+    let left: f64 = far_left as f64
+        + sorted[far_left..near_left]
+            .iter()
+            .map(|&c| normal_sf((c - a) / h))
+            .sum::<f64>();
+    let near_right = sorted.partition_point(|&c| c <= b - window);
+    let far_right = sorted.partition_point(|&c| c <= b + window);
+    let right: f64 = (sorted.len() - far_right) as f64
+        + sorted[near_right..far_right]
+            .iter()
+            .map(|&c| normal_sf((b - c) / h))
+            .sum::<f64>();
+    (left + right) / sorted.len() as f64
+}
+
+/// The KDE's standard deviation: sqrt(population variance of the centres + h^2).
+fn spread(centres: &[f64], h: f64) -> f64 {
+    let n = centres.len() as f64;
+    let mean = centres.iter().sum::<f64>() / n;
+    let var = centres.iter().map(|c| (c - mean) * (c - mean)).sum::<f64>() / n;
+    (var + h * h).sqrt()
+}
+
+/// How a replicate builds each generation's training set.
+#[derive(Debug)]
+enum Plan {
+    Replace,
+    Accumulate {
+        per_generation: usize,
+    },
+    MixReal {
+        real: Vec<f64>,
+        order: Vec<usize>,
+        count: usize,
+    },
+    Subsample {
+        pool: Vec<f64>,
+        order: Vec<usize>,
+        size: usize,
+    },
+}
+
+/// One replicate: the training set (the model), the test set and buffers.
+struct KdeModel<'a> {
+    setting: &'a KdeSetting,
+    metrics: &'a [KdeMetric],
+    centres: Vec<f64>,
+    test: Vec<f64>,
+    plan: Plan,
+    fresh: Vec<f64>,
+    sorted: Vec<f64>,
+    work: u64,
+}
+
+impl<'a> KdeModel<'a> {
+    fn start(
+        setting: &'a KdeSetting,
+        paradigm: Paradigm,
+        metrics: &'a [KdeMetric],
+        rng: &mut FastRng,
+    ) -> Self {
+        let n = setting.samples;
+        let (real, test) = match &setting.source {
+            RealSource::Mixture { mixture, test_size } => {
+                let real: Vec<f64> = (0..n).map(|_| mixture.sample(rng)).collect();
+                let test = (0..*test_size).map(|_| mixture.sample(rng)).collect();
+                (real, test)
+            }
+            RealSource::Data { data, test } => (data.clone(), test.clone()),
+        };
+        let plan = match paradigm {
+            Paradigm::Replace => Plan::Replace,
+            Paradigm::Accumulate { per_generation } => Plan::Accumulate {
+                per_generation: per_generation as usize,
+            },
+            Paradigm::MixReal {
+                real_per_generation,
+            } => Plan::MixReal {
+                order: (0..real.len()).collect(),
+                real: real.clone(),
+                count: real_per_generation as usize,
+            },
+            Paradigm::AccumulateSubsample { size } => Plan::Subsample {
+                order: (0..real.len()).collect(),
+                pool: real.clone(),
+                size: size as usize,
+            },
+        };
+        Self {
+            setting,
+            metrics,
+            work: (n as u64) * 8,
+            centres: real,
+            test,
+            plan,
+            fresh: Vec::with_capacity(n),
+            sorted: Vec::new(),
+        }
+    }
+}
+
+impl Generation for KdeModel<'_> {
+    fn record_real(&mut self, out: &mut [f64], step: usize) {
+        let setting = self.setting;
+        let RealSource::Mixture { mixture, .. } = &setting.source else {
+            // Given data: the real distribution is only known through the data, so iteration 0
+            // is the KDE on them (as iteration 1 is).
+            self.record(out, step);
+            return;
+        };
+        for (k, metric) in self.metrics.iter().enumerate() {
+            out[k * step] = match metric {
+                KdeMetric::NllReal => {
+                    -self
+                        .test
+                        .iter()
+                        .map(|&x| mixture.ln_density(x))
+                        .sum::<f64>()
+                        / self.test.len() as f64
+                }
+                KdeMetric::TailMass => setting.tail,
+                KdeMetric::SupportSpread => mixture.sd(),
+            };
+        }
+    }
+
+    fn step(&mut self, rng: &mut FastRng) {
+        let (n, h) = (self.setting.samples, self.setting.bandwidth);
+        match &mut self.plan {
+            Plan::Replace => {
+                sample_kde(&self.centres, h, n, rng, &mut self.fresh);
+                std::mem::swap(&mut self.centres, &mut self.fresh);
+            }
+            Plan::Accumulate { per_generation } => {
+                sample_kde(&self.centres, h, *per_generation, rng, &mut self.fresh);
+                self.centres.extend_from_slice(&self.fresh);
+            }
+            Plan::MixReal { real, order, count } => {
+                sample_kde(&self.centres, h, n - *count, rng, &mut self.fresh);
+                choose_front(order, *count, rng);
+                self.fresh.extend(order[..*count].iter().map(|&i| real[i]));
+                std::mem::swap(&mut self.centres, &mut self.fresh);
+            }
+            Plan::Subsample { pool, order, size } => {
+                sample_kde(&self.centres, h, n, rng, &mut self.fresh);
+                let start = pool.len();
+                pool.extend_from_slice(&self.fresh);
+                order.extend(start..pool.len());
+                choose_front(order, *size, rng);
+                self.centres.clear();
+                self.centres.extend(order[..*size].iter().map(|&i| pool[i]));
+            }
+        }
+    }
+
+    fn record(&mut self, out: &mut [f64], step: usize) {
+        let h = self.setting.bandwidth;
+        let needs_sorted = self
+            .metrics
+            .iter()
+            .any(|m| matches!(m, KdeMetric::NllReal | KdeMetric::TailMass));
+        if needs_sorted {
+            self.sorted.clear();
+            self.sorted.extend_from_slice(&self.centres);
+            self.sorted.sort_unstable_by(f64::total_cmp);
+        }
+        for (k, metric) in self.metrics.iter().enumerate() {
+            out[k * step] = match metric {
+                KdeMetric::NllReal => nll(&self.sorted, h, &self.test),
+                KdeMetric::TailMass => tail_mass(&self.sorted, h, self.setting.tail_interval),
+                KdeMetric::SupportSpread => spread(&self.centres, h),
+            };
+        }
+    }
+
+    fn work(&self) -> u64 {
+        self.work
+    }
+}
+
+/// Simulate replicates `first..first + replicates` under `paradigm`; the output has shape
+/// (replicates, metrics, iterations // stride + 1), row-major.
+pub fn simulate(
+    setting: &KdeSetting,
+    paradigm: Paradigm,
+    metrics: &[KdeMetric],
+    recording: Recording,
+    key: &RootKey,
+    first: u64,
+    replicates: usize,
+    control: &Control,
+) -> SimResult<Vec<f64>> {
+    setting.check_paradigm(paradigm, recording.iterations)?;
+    if recording.metrics != metrics.len() {
+        return Err(invalid("metrics", "recording and metric list disagree"));
+    }
+    engine::simulate(recording, key, first, replicates, control, |rng| {
+        KdeModel::start(setting, paradigm, metrics, rng)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::draw::fill_normal;
+    use crate::rng::{fast_rng, key_from_words};
+
+    fn centres(n: usize) -> Vec<f64> {
+        let mut rng = fast_rng(&key_from_words([3, 1, 4, 1]), 0);
+        let mut c = vec![0.0; n];
+        fill_normal(&mut c, &mut rng);
+        c.iter_mut().enumerate().for_each(|(i, v)| {
+            *v = if i % 3 == 0 { 5.0 + 0.1 * *v } else { *v };
+        });
+        c.sort_unstable_by(f64::total_cmp);
+        c
+    }
+
+    fn brute_ln_kde(c: &[f64], h: f64, x: f64) -> f64 {
+        let terms: Vec<f64> = c.iter().map(|&ci| -0.5 * ((x - ci) / h).powi(2)).collect();
+        let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        top + terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln()
+            - (c.len() as f64 * h).ln()
+            - HALF_LN_TAU
+    }
+
+    #[test]
+    fn windowed_log_density_is_exact() {
+        let c = centres(3000);
+        for h in [0.01, 0.2, 3.0] {
+            for x in [-40.0, -2.5, 0.0, 0.7, 2.4, 4.95, 5.3, 9.0, 1e3] {
+                let (got, want) = (ln_kde(&c, h, x), brute_ln_kde(&c, h, x));
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "{x}: {got} {want}"
+                );
+            }
+        }
+        let test: Vec<f64> = (0..3000).map(|i| f64::from(i) / 300.0 - 3.0).collect();
+        let serial = -test.iter().map(|&x| ln_kde(&c, 0.2, x)).sum::<f64>() / 3000.0;
+        assert!((nll(&c, 0.2, &test) - serial).abs() < 1e-12 * serial.abs());
+    }
+
+    #[test]
+    fn windowed_tail_mass_is_exact() {
+        let c = centres(2000);
+        for h in [0.05, 0.5, 4.0] {
+            for (a, b) in [(-1.0, 1.0), (-3.0, 5.2), (0.0, 0.0), (6.0, 9.0)] {
+                let want: f64 = c
+                    .iter()
+                    .map(|&ci| normal_sf((ci - a) / h) + normal_sf((b - ci) / h))
+                    .sum::<f64>()
+                    / c.len() as f64;
+                let got = tail_mass(&c, h, (a, b));
+                assert!((got - want).abs() < 1e-14, "{h} {a} {b}: {got} {want}");
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Bindings for the Gaussian setting.
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use super::paradigm;
+use super::run::run_detached;
+use crate::engine::Recording;
+use crate::error::invalid;
+use crate::gaussian::{self, Estimator, GaussianMetric, GaussianSetting, Method};
+use crate::rng::key_from_words;
+
+fn estimator(name: &str) -> PyResult<Estimator> {
+    match name {
+        "unbiased" => Ok(Estimator::Unbiased),
+        "mle" => Ok(Estimator::Mle),
+        other => Err(invalid(
+            "estimator",
+            format!("must be 'unbiased' or 'mle', got {other:?}"),
+        )
+        .into()),
+    }
+}
+
+/// The kernel's method name ("statistics" or "samples"), as the Python layer resolved it.
+pub(crate) fn method(name: &str) -> PyResult<Method> {
+    match name {
+        "statistics" => Ok(Method::Statistics),
+        "samples" => Ok(Method::Samples),
+        other => Err(invalid(
+            "method",
+            format!("must be 'statistics' or 'samples', got {other:?}"),
+        )
+        .into()),
+    }
+}
+
+/// Simulate replicates `first .. first + replicates` of Gaussian refits; returns a flat float64
+/// array of shape (replicates, len(metrics), iterations // stride + 1).
+#[pyfunction]
+#[pyo3(signature = (mean, cov, samples, estimator_name, tail_radius2, hallucination_radius2,
+                    paradigm_name, paradigm_value, method_name, metrics, iterations, stride, key,
+                    first, replicates, threads=None, progress=None))]
+pub fn simulate_gaussian<'py>(
+    py: Python<'py>,
+    mean: PyReadonlyArray1<'py, f64>,
+    cov: PyReadonlyArray1<'py, f64>,
+    samples: u64,
+    estimator_name: &str,
+    tail_radius2: f64,
+    hallucination_radius2: f64,
+    paradigm_name: &str,
+    paradigm_value: u64,
+    method_name: &str,
+    metrics: Vec<String>,
+    iterations: u64,
+    stride: u64,
+    key: [u64; 4],
+    first: u64,
+    replicates: usize,
+    threads: Option<usize>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let setting = GaussianSetting::new(
+        mean.as_slice()?,
+        cov.as_slice()?,
+        samples,
+        estimator(estimator_name)?,
+        tail_radius2,
+        hallucination_radius2,
+    )?;
+    let paradigm = paradigm(paradigm_name, paradigm_value)?;
+    let method = method(method_name)?;
+    let metrics = metrics
+        .iter()
+        .map(|m| GaussianMetric::from_name(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let recording = Recording {
+        iterations,
+        stride,
+        metrics: metrics.len(),
+    };
+    let key = key_from_words(key);
+    let out = run_detached(py, threads, progress.as_ref(), |control| {
+        gaussian::simulate(
+            &setting, paradigm, method, &metrics, recording, &key, first, replicates, control,
+        )
+    })?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// Names of the Gaussian metrics, in the order the kernel knows them.
+#[pyfunction]
+pub fn gaussian_metric_names() -> Vec<&'static str> {
+    GaussianMetric::ALL.iter().map(|m| m.name()).collect()
+}

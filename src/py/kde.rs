@@ -1,0 +1,85 @@
+//! Bindings for the kernel-density-estimator setting.
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use super::paradigm;
+use super::run::run_detached;
+use crate::engine::Recording;
+use crate::error::invalid;
+use crate::kde::{self, KdeMetric, KdeSetting, Mixture, RealSource};
+use crate::rng::key_from_words;
+
+/// The mixture's (weights, means, stds).
+type MixtureArrays<'py> = (
+    PyReadonlyArray1<'py, f64>,
+    PyReadonlyArray1<'py, f64>,
+    PyReadonlyArray1<'py, f64>,
+);
+
+/// Simulate replicates `first .. first + replicates` of KDE refits; returns a flat float64 array
+/// of shape (replicates, len(metrics), iterations // stride + 1). Give either `mixture` or
+/// `data` with `test`.
+#[pyfunction]
+#[pyo3(signature = (mixture, data, test, test_size, bandwidth, samples, tail, tail_interval,
+                    paradigm_name, paradigm_value, metrics, iterations, stride, key, first,
+                    replicates, threads=None, progress=None))]
+pub fn simulate_kde<'py>(
+    py: Python<'py>,
+    mixture: Option<MixtureArrays<'py>>,
+    data: Option<PyReadonlyArray1<'py, f64>>,
+    test: Option<PyReadonlyArray1<'py, f64>>,
+    test_size: usize,
+    bandwidth: f64,
+    samples: u64,
+    tail: f64,
+    tail_interval: (f64, f64),
+    paradigm_name: &str,
+    paradigm_value: u64,
+    metrics: Vec<String>,
+    iterations: u64,
+    stride: u64,
+    key: [u64; 4],
+    first: u64,
+    replicates: usize,
+    threads: Option<usize>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let source = match (mixture, data, test) {
+        (Some((w, m, s)), None, None) => RealSource::Mixture {
+            mixture: Mixture::new(w.as_slice()?, m.as_slice()?, s.as_slice()?)?,
+            test_size,
+        },
+        (None, Some(data), Some(test)) => RealSource::Data {
+            data: data.as_slice()?.to_vec(),
+            test: test.as_slice()?.to_vec(),
+        },
+        _ => {
+            return Err(invalid("data", "give either a mixture or data with a test set").into());
+        }
+    };
+    let setting = KdeSetting::new(source, bandwidth, samples, tail, tail_interval)?;
+    let paradigm = paradigm(paradigm_name, paradigm_value)?;
+    let metrics = metrics
+        .iter()
+        .map(|m| KdeMetric::from_name(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let recording = Recording {
+        iterations,
+        stride,
+        metrics: metrics.len(),
+    };
+    let key = key_from_words(key);
+    let out = run_detached(py, threads, progress.as_ref(), |control| {
+        kde::simulate(
+            &setting, paradigm, &metrics, recording, &key, first, replicates, control,
+        )
+    })?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// Names of the KDE metrics, in the order the kernel knows them.
+#[pyfunction]
+pub fn kde_metric_names() -> Vec<&'static str> {
+    KdeMetric::ALL.iter().map(|m| m.name()).collect()
+}

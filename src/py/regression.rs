@@ -1,0 +1,80 @@
+//! Bindings for the linear-regression setting.
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use super::gaussian::method;
+use super::paradigm;
+use super::run::run_detached;
+use crate::engine::Recording;
+use crate::error::invalid;
+use crate::regression::{self, Design, NoiseModel, RegressionMetric, RegressionSetting};
+use crate::rng::key_from_words;
+
+/// Simulate replicates `first .. first + replicates` of regression refits; returns a flat float64
+/// array of shape (replicates, len(metrics), iterations // stride + 1). `design` is None for
+/// Gaussian rows drawn per replicate, else the n x d design, row-major and flattened.
+#[pyfunction]
+#[pyo3(signature = (beta, samples, noise, design, noise_model, paradigm_name, paradigm_value,
+                    method_name, metrics, iterations, stride, key, first, replicates,
+                    threads=None, progress=None))]
+pub fn simulate_regression<'py>(
+    py: Python<'py>,
+    beta: PyReadonlyArray1<'py, f64>,
+    samples: u64,
+    noise: f64,
+    design: Option<PyReadonlyArray1<'py, f64>>,
+    noise_model: &str,
+    paradigm_name: &str,
+    paradigm_value: u64,
+    method_name: &str,
+    metrics: Vec<String>,
+    iterations: u64,
+    stride: u64,
+    key: [u64; 4],
+    first: u64,
+    replicates: usize,
+    threads: Option<usize>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let noise_model = match noise_model {
+        "known" => NoiseModel::Known,
+        "estimated" => NoiseModel::Estimated,
+        other => {
+            return Err(invalid(
+                "noise_model",
+                format!("must be 'known' or 'estimated', got {other:?}"),
+            )
+            .into())
+        }
+    };
+    let design = match design {
+        None => Design::Gaussian,
+        Some(x) => Design::Fixed(x.as_slice()?.to_vec()),
+    };
+    let setting = RegressionSetting::new(beta.as_slice()?, samples, noise, design, noise_model)?;
+    let paradigm = paradigm(paradigm_name, paradigm_value)?;
+    let method = method(method_name)?;
+    let metrics = metrics
+        .iter()
+        .map(|m| RegressionMetric::from_name(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let recording = Recording {
+        iterations,
+        stride,
+        metrics: metrics.len(),
+    };
+    let key = key_from_words(key);
+    let out = run_detached(py, threads, progress.as_ref(), |control| {
+        regression::simulate(
+            &setting, paradigm, method, &metrics, recording, &key, first, replicates, control,
+        )
+    })?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// Names of the regression metrics, in the order the kernel knows them.
+#[pyfunction]
+pub fn regression_metric_names() -> Vec<&'static str> {
+    RegressionMetric::ALL.iter().map(|m| m.name()).collect()
+}
