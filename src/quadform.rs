@@ -1,7 +1,7 @@
 //! Tail probabilities of quadratic forms in Gaussian variables.
 //!
 //! [`quadform_sf`] gives P(Q > c) for Q = sum_i lambda_i (w_i + delta_i)^2 with w ~ N(0, I) and
-//! lambda_i >= 0, by Imhof's (1961) inversion of the characteristic function,
+//! lambda_i >= 0, from Imhof's (1961) inversion of the characteristic function,
 //!
 //! ```text
 //! P(Q > c) = 1/2 + (1/pi) int_0^inf sin(theta(u)) / (u rho(u)) du,
@@ -9,28 +9,41 @@
 //!
 //! where sin(theta(u)) / rho(u) = Im[phi(u/2) exp(-i u c/2)] and phi is the characteristic function
 //! of Q. On the real u axis this integrand decays only like u^(-1 - k/2) while it oscillates with
-//! period 4 pi / c, so for two or three terms an absolute error of 1e-10 needs u up to 1e5..1e9:
-//! far too slow for a per-generation call. The integrand is analytic, though, so the path of
-//! integration can be moved (Cauchy's theorem). With s = i u / 2 the integral is the Bromwich
-//! integral (1 / 2 pi i) int M(s) e^(-s c) ds / s of the moment generating function
+//! period 4 pi / c: for two terms Imhof's truncation bound asks for u up to about 1e9 to reach an
+//! error of 1e-10, and even exploiting the oscillation it is 1e5 periods, far too slow for a call
+//! per simulated generation. The integrand is analytic, though, so the path of integration can be
+//! moved (Cauchy's theorem). With s = i u / 2 the integral is the Bromwich integral
+//! (1 / 2 pi i) int M(s) e^(-s c) ds / s of the moment generating function
 //!
 //! ```text
 //! M(s) = prod_i (1 - 2 lambda_i s)^(-1/2) exp(delta_i^2 lambda_i s / (1 - 2 lambda_i s)),
 //! ```
 //!
-//! and Imhof's 1/2 is half the residue of the pole at s = 0. The path used here leaves the real
+//! and Imhof's 1/2 is half the residue of the pole at s = 0. The path used here crosses the real
 //! axis at the saddle point sigma of M(s) e^(-s c) / s and follows the parabola
-//! s(y) = sigma + a y^2 + i y, which approximates the path of steepest descent: along it the
-//! integrand decays like a Gaussian in y instead of oscillating (Rice 1980; Helstrom 1983). Taking
-//! sigma > 0 gives P(Q > c) directly; for c below the mean sigma < 0 is used, which passes the pole
-//! on the other side and gives P(Q <= c), so both tails keep relative accuracy. The integral over
-//! y is done by the trapezoidal rule, which converges geometrically in the step for an analytic
-//! integrand decaying this fast (Trefethen and Weideman 2014); the step is a fixed fraction of the
-//! width of the Gaussian at the saddle and the sum stops once the terms are negligible against the
-//! peak.
+//! s(y) = sigma + a y^2 + i y, with a from the third derivative at the saddle, which approximates
+//! the path of steepest descent (Rice 1980): along it the integrand falls off like a Gaussian in y
+//! instead of oscillating. Taking sigma > 0 gives P(Q > c) directly; for c below the mean, sigma < 0
+//! passes the pole on the other side and gives P(Q <= c), so both tails keep relative accuracy.
+//!
+//! The integral over y is done by the trapezoidal rule, which converges geometrically in the step
+//! for such an integrand (Trefethen and Weideman 2014): a first step of a quarter of the width of
+//! the Gaussian at the saddle out to where the terms are 1e-17 of the peak, then halving the step
+//! until the sum settles. A large delta_i makes 1 / (2 lambda_i) an essential singularity near
+//! which the integrand can be huge; the curvature a is capped so that the path stays clear of
+//! those within its reach, and if the terms still rise again after falling, the path is bent less
+//! and the sum restarted.
 //!
 //! The problem is first scaled so that max lambda_i = 1, which makes the result invariant under
 //! (lambda, c) -> (t lambda, t c). One term is done in closed form with the normal tail.
+//!
+//! Accuracy: against exact chi-square values, series expansions (Ruben 1962), high-precision
+//! quadrature and the same integral along other paths, the absolute error stays within a few
+//! 1e-15 and the relative error of the smaller tail within about 1e-12, over thousands of random
+//! forms with up to 200 terms, lambda ratios up to 1e8 and deltas up to 30. The one limit is the
+//! conditioning of the problem itself: when the standard deviation of Q is a tiny fraction of c
+//! (say 1e-7, from delta_i ~ 1e7), rounding c or the lambda_i delta_i^2 to doubles already moves
+//! the answer by ~1e-10. Ten terms take about 5 to 10 microseconds.
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI};
 
@@ -42,10 +55,11 @@ pub fn normal_sf(x: f64) -> f64 {
 
 /// P(Q > c) where Q = sum_i lambda[i] * (w_i + delta[i])^2, w ~ N(0, I), lambda[i] >= 0.
 ///
-/// Terms with lambda[i] == 0 are dropped; with none left Q = 0. The result is clamped to [0, 1];
-/// absolute error below about 1e-12 (and small relative error in both tails). Returns NaN if any
-/// input is not finite, some lambda[i] < 0, some delta[i]^2 overflows, or the slices differ in
-/// length. Does not allocate.
+/// Terms with lambda[i] == 0 are dropped; with none left Q = 0, and c <= 0 gives 1. One term is
+/// done in closed form. The result is clamped to [0, 1]; its absolute error is below 1e-12 (see
+/// the module documentation), with small relative error in both tails. Returns NaN if any input is
+/// not finite, some lambda[i] < 0, some delta[i]^2 overflows, or the slices differ in length. Does
+/// not allocate.
 pub fn quadform_sf(lambda: &[f64], delta: &[f64], c: f64) -> f64 {
     if lambda.len() != delta.len() || !c.is_finite() {
         return f64::NAN;
@@ -662,6 +676,20 @@ mod tests {
         ];
         let middle = quadform_sf(&lambda, &delta, 499.413_869);
         assert!((middle - 0.493_950_194_941_638_8).abs() < 1e-12, "{middle}");
+        let lambda = [
+            1.0, 0.781_606, 0.021_861, 0.161_179, 0.029_509, 0.029_814, 0.048_21, 0.066_169,
+            0.016_449, 0.802_005, 0.020_257, 0.375_508, 0.053_303, 0.013_055, 0.034_217, 0.505_361,
+        ];
+        let delta = [
+            0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -19.486_83, -18.744_47, -18.442_5, 0.147_97, 17.383_18,
+            0.0, 0.0, 4.924_85, 0.0, 0.0,
+        ];
+        let small_lambdas = quadform_sf(&lambda, &delta, 85.5652);
+        let want = 1.065_541_685_420_598_5e-6;
+        assert!(
+            (small_lambdas - want).abs() < 1e-12 * want,
+            "{small_lambdas:e}"
+        );
         // Collapsed directions: tiny lambda_i with lambda_i delta_i^2 = 1, nearly constants.
         let collapsed = quadform_sf(
             &[1.0, 0.5, 1e-6, 1e-10, 1e-14],
