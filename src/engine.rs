@@ -49,13 +49,14 @@ impl Recording {
 /// One replicate's model as the loop sees it.
 pub trait Generation {
     /// Write the real distribution's metrics (iteration 0): metric k goes to `out[k * step]`.
-    fn record_real(&mut self, out: &mut [f64], step: usize);
+    fn record_real(&mut self, out: &mut [f64], step: usize, control: &Control);
     /// Fit the next generation's model.
     fn step(&mut self, rng: &mut FastRng);
-    /// Write the current model's metrics: metric k goes to `out[k * step]`.
-    fn record(&mut self, out: &mut [f64], step: usize);
-    /// Work done by one `step`, in the unit of [`CHECK_WORK`].
-    fn work(&self) -> u64;
+    /// Write the current model's metrics: metric k goes to `out[k * step]`. A metric that takes
+    /// long may stop early once `control` is cancelled (its value is then discarded).
+    fn record(&mut self, out: &mut [f64], step: usize, control: &Control);
+    /// Work done since the last call (a `step` and any `record`), in the unit of [`CHECK_WORK`].
+    fn work(&mut self) -> u64;
 }
 
 /// Run replicates `first..first + replicates`. `start` builds a replicate's generation-1 model
@@ -83,14 +84,19 @@ where
     exec::for_each_row(&mut out, row_len, first, control, |replicate, row| {
         let mut rng = fast_rng(key, replicate);
         let mut model = start(&mut rng);
-        model.record_real(row, recorded);
+        model.record_real(row, recorded, control);
+        control.check()?;
         let (mut pending, mut work) = (0, 0);
         for t in 1..=recording.iterations {
             if t > 1 {
                 model.step(&mut rng);
             }
             if t % recording.stride == 0 {
-                model.record(&mut row[(t / recording.stride) as usize..], recorded);
+                model.record(
+                    &mut row[(t / recording.stride) as usize..],
+                    recorded,
+                    control,
+                );
             }
             pending += 1;
             work += model.work();

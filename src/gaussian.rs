@@ -27,8 +27,9 @@ use crate::paradigm::{check_fitted, Paradigm};
 use crate::quadform::quadform_sf;
 use crate::rng::{FastRng, RootKey};
 
-/// Largest dimension accepted (the kernels are dense, O(d^3) per generation).
-pub const MAX_DIM: usize = 4096;
+/// Largest dimension accepted (the kernels are dense, O(d^3) per generation: about 0.1 s at
+/// d = 1024, so Ctrl-C, checked between generations, still answers promptly).
+pub const MAX_DIM: usize = 1024;
 /// Largest per-generation sample size.
 pub const MAX_SAMPLES: u64 = 1 << 32;
 /// Largest number of stored points (pool or real data) per replicate, in f64 values (4 GiB).
@@ -136,12 +137,17 @@ pub struct GaussianSetting {
     trace0: f64,
     tail_radius2: f64,
     hallucination_radius2: f64,
+    /// Given real data (row after row), the same for every replicate; else `samples` points are
+    /// drawn per replicate.
+    real_data: Option<Vec<f64>>,
 }
 
 impl GaussianSetting {
     /// `cov` is the d x d covariance (symmetric, so row- or column-major alike). `tail_radius2`
     /// and `hallucination_radius2` are the squared Mahalanobis radii of the real ellipsoids that
-    /// hold 1 - tail and 1 - hallucination of the real mass (chi-square quantiles).
+    /// hold 1 - tail and 1 - hallucination of the real mass (chi-square quantiles). `real_data`,
+    /// if given, holds the real points row after row (more than d of them, not all in a
+    /// hyperplane).
     pub fn new(
         mean: &[f64],
         cov: &[f64],
@@ -149,6 +155,7 @@ impl GaussianSetting {
         estimator: Estimator,
         tail_radius2: f64,
         hallucination_radius2: f64,
+        real_data: Option<Vec<f64>>,
     ) -> SimResult<Self> {
         let dim = mean.len();
         if dim == 0 || dim > MAX_DIM {
@@ -197,9 +204,27 @@ impl GaussianSetting {
                 return Err(invalid(name, format!("radius must be positive, got {r2}")));
             }
         }
+        if let Some(data) = &real_data {
+            let rows = data.len() / dim;
+            if data.len() % dim != 0 || rows <= dim || data.iter().any(|v| !v.is_finite()) {
+                return Err(invalid(
+                    "data",
+                    format!("must be finite, with more than {dim} rows of {dim} values"),
+                ));
+            }
+            let mut moments = Moments::empty(dim);
+            moments.of_points(data, 0..rows);
+            if cholesky(moments.scatter).is_none() {
+                return Err(invalid(
+                    "data",
+                    "must not lie in a hyperplane: its sample covariance is singular",
+                ));
+            }
+        }
         let mut inv_chol0 = DMatrix::identity(dim, dim);
         chol0.solve_lower_triangular_mut(&mut inv_chol0);
         Ok(Self {
+            real_data,
             dim,
             samples: samples as usize,
             estimator,
@@ -217,10 +242,21 @@ impl GaussianSetting {
         self.dim
     }
 
+    /// Number of real points: the given data's, or `samples`.
+    pub fn real_size(&self) -> usize {
+        self.real_data
+            .as_ref()
+            .map_or(self.samples, |data| data.len() / self.dim)
+    }
+
     /// Refuse paradigms this setting cannot run for `iterations` generations.
     pub fn check_paradigm(&self, paradigm: Paradigm, iterations: u64) -> SimResult<()> {
-        let (n, d) = (self.samples as u64, self.dim as u64);
-        check_fitted(paradigm, n, d, iterations, d, MAX_STORED)
+        let (real, n, d) = (
+            self.real_size() as u64,
+            self.samples as u64,
+            self.dim as u64,
+        );
+        check_fitted(paradigm, real, n, d, iterations, d, MAX_STORED)
     }
 
     /// Metrics of the real distribution itself (iteration 0).
@@ -766,7 +802,11 @@ impl<'a> GaussianModel<'a> {
         let mut scratch = Scratch::new(d);
         let mut train = Moments::empty(d);
         let divisor = setting.estimator.divisor(n as f64);
+        let real_size = setting.real_size();
         let real_points = |rng: &mut FastRng, scratch: &mut Scratch| {
+            if let Some(data) = &setting.real_data {
+                return data.clone();
+            }
             let mut points = vec![0.0; n * d];
             draw_points(
                 &real.mean,
@@ -788,14 +828,18 @@ impl<'a> GaussianModel<'a> {
                 identity: DMatrix::identity(d, d),
             },
             (Paradigm::Accumulate { per_generation }, _) => {
-                Block::new(n, d, method).draw(
-                    &real.mean,
-                    &real.chol,
-                    1.0,
-                    rng,
-                    &mut scratch,
-                    &mut train,
-                );
+                if let Some(data) = &setting.real_data {
+                    train.of_points(data, 0..real_size);
+                } else {
+                    Block::new(n, d, method).draw(
+                        &real.mean,
+                        &real.chol,
+                        1.0,
+                        rng,
+                        &mut scratch,
+                        &mut train,
+                    );
+                }
                 Plan::Accumulate(Block::new(per_generation as usize, d, method))
             }
             (
@@ -805,21 +849,21 @@ impl<'a> GaussianModel<'a> {
                 _,
             ) => {
                 let points = real_points(rng, &mut scratch);
-                train.of_points(&points, 0..n);
+                train.of_points(&points, 0..real_size);
                 let real = real_per_generation as usize;
                 Plan::MixReal {
                     points,
-                    order: (0..n).collect(),
+                    order: (0..real_size).collect(),
                     real,
                     synthetic: Block::new(n - real, d, method),
                 }
             }
             (Paradigm::AccumulateSubsample { size }, _) => {
                 let pool = real_points(rng, &mut scratch);
-                train.of_points(&pool, 0..n);
+                train.of_points(&pool, 0..real_size);
                 Plan::Subsample {
                     pool,
-                    order: (0..n).collect(),
+                    order: (0..real_size).collect(),
                     size: size as usize,
                     synthetic: Block::new(n, d, Method::Samples),
                 }
@@ -842,8 +886,13 @@ impl<'a> GaussianModel<'a> {
             scratch,
             work: (d * d * (trained + d)) as u64,
         };
-        match model.plan {
-            Plan::ReplaceBartlett(_) | Plan::ReplaceSamples { .. } => model.step(rng),
+        match (&model.plan, &setting.real_data) {
+            // generation 1 from the given data's moments, later ones by the plan
+            (Plan::ReplaceBartlett(_) | Plan::ReplaceSamples { .. }, Some(data)) => {
+                model.train.of_points(data, 0..real_size);
+                model.refit();
+            }
+            (Plan::ReplaceBartlett(_) | Plan::ReplaceSamples { .. }, None) => model.step(rng),
             _ => model.refit(),
         }
         model
@@ -868,7 +917,7 @@ impl<'a> GaussianModel<'a> {
 }
 
 impl Generation for GaussianModel<'_> {
-    fn record_real(&mut self, out: &mut [f64], step: usize) {
+    fn record_real(&mut self, out: &mut [f64], step: usize, _control: &Control) {
         for (k, &v) in self.initial.iter().enumerate() {
             out[k * step] = v;
         }
@@ -967,12 +1016,12 @@ impl Generation for GaussianModel<'_> {
         self.refit();
     }
 
-    fn record(&mut self, out: &mut [f64], step: usize) {
+    fn record(&mut self, out: &mut [f64], step: usize, _control: &Control) {
         self.scratch
             .record(self.setting, &mut self.fit, self.metrics, out, step);
     }
 
-    fn work(&self) -> u64 {
+    fn work(&mut self) -> u64 {
         self.work
     }
 }
@@ -1023,7 +1072,16 @@ mod tests {
         let s0 = spd(d, rng);
         let mut mean = vec![0.0; d];
         fill_normal(&mut mean, rng);
-        GaussianSetting::new(&mean, s0.as_slice(), 50, Estimator::Unbiased, 6.0, 20.0).unwrap()
+        GaussianSetting::new(
+            &mean,
+            s0.as_slice(),
+            50,
+            Estimator::Unbiased,
+            6.0,
+            20.0,
+            None,
+        )
+        .unwrap()
     }
 
     fn fit(setting: &GaussianSetting, rng: &mut FastRng, exp2: i32) -> Fit {

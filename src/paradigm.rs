@@ -27,12 +27,14 @@ pub enum Paradigm {
     },
 }
 
-/// Checks shared by the settings fit to `n` points in `d` dimensions per generation: MixReal
-/// takes at most the n real points; an AccumulateSubsample training set needs more points than
-/// dimensions and at most the 2n pooled when the first subsample is drawn, and keeps every point
-/// (`values_per_point` f64 each), at most `max_stored` values per replicate.
+/// Checks shared by the settings fit to points in `d` dimensions, with `real` real points and `n`
+/// synthetic ones per generation: MixReal takes at most min(real, n) real points; an
+/// AccumulateSubsample training set needs more points than dimensions and at most the real + n
+/// pooled when the first subsample is drawn, and keeps every point (`values_per_point` f64
+/// each), at most `max_stored` values per replicate.
 pub fn check_fitted(
     paradigm: Paradigm,
+    real: u64,
     n: u64,
     d: u64,
     iterations: u64,
@@ -42,27 +44,27 @@ pub fn check_fitted(
     match paradigm {
         Paradigm::MixReal {
             real_per_generation,
-        } if real_per_generation > n => Err(invalid(
+        } if real_per_generation > real.min(n) => Err(invalid(
             "fraction",
             format!(
                 "round(fraction x samples) = {real_per_generation} real points per generation \
-                 exceeds the {n} real points"
+                 exceeds the {real} real points or the {n} points per generation"
             ),
         )),
-        Paradigm::AccumulateSubsample { size } if size <= d || size > 2 * n => Err(invalid(
+        Paradigm::AccumulateSubsample { size } if size <= d || size > real + n => Err(invalid(
             "size",
             format!(
                 "must lie in [{}, {}] (more points than dimensions, and at most the real plus one \
                  generation's synthetic points, the pool when the first subsample is drawn), got \
                  {size}",
                 d + 1,
-                2 * n
+                real + n
             ),
         )),
         Paradigm::AccumulateSubsample { .. } => {
             let stored = iterations
-                .checked_add(1)
-                .and_then(|g| g.checked_mul(n))
+                .checked_mul(n)
+                .and_then(|g| g.checked_add(real))
                 .and_then(|p| p.checked_mul(values_per_point));
             if stored.is_none_or(|s| s > max_stored) {
                 return Err(invalid(

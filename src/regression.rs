@@ -27,7 +27,7 @@ use crate::paradigm::{check_fitted, Paradigm};
 use crate::rng::{FastRng, RootKey};
 
 /// Largest dimension accepted.
-pub const MAX_DIM: usize = 4096;
+pub const MAX_DIM: usize = 1024;
 /// Largest number of design rows.
 pub const MAX_SAMPLES: u64 = 1 << 32;
 /// Largest number of stored labels per replicate under AccumulateSubsample (4 GiB).
@@ -179,7 +179,7 @@ impl RegressionSetting {
                 ));
             }
         }
-        check_fitted(paradigm, n, d, iterations, 1, MAX_STORED)
+        check_fitted(paradigm, n, n, d, iterations, 1, MAX_STORED)
     }
 
     /// Metrics of the true model (iteration 0): beta_hat = beta, noise estimate sigma^2.
@@ -574,7 +574,7 @@ fn ols(x: &[f64], y: &[f64], gram: &DMatrix<f64>, beta: &mut DVector<f64>) -> f6
 }
 
 impl Generation for RegressionModel<'_> {
-    fn record_real(&mut self, out: &mut [f64], step: usize) {
+    fn record_real(&mut self, out: &mut [f64], step: usize, _control: &Control) {
         for (k, &v) in self.initial.iter().enumerate() {
             out[k * step] = v;
         }
@@ -637,7 +637,7 @@ impl Generation for RegressionModel<'_> {
         self.plan = plan;
     }
 
-    fn record(&mut self, out: &mut [f64], step: usize) {
+    fn record(&mut self, out: &mut [f64], step: usize, _control: &Control) {
         let setting = self.setting;
         if self.degenerate {
             for k in 0..self.metrics.len() {
@@ -666,7 +666,7 @@ impl Generation for RegressionModel<'_> {
         }
     }
 
-    fn work(&self) -> u64 {
+    fn work(&mut self) -> u64 {
         self.work
     }
 }

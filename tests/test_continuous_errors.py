@@ -108,7 +108,7 @@ ANY = st.one_of(
 BUILDERS = {
     "gaussian": (
         lambda **kw: mc.Gaussian(**{"mean": [0.0, 0.0], "cov": SPD, "samples": 10, **kw}),
-        ["mean", "cov", "samples", "estimator", "tail", "hallucination"],
+        ["mean", "cov", "samples", "estimator", "tail", "hallucination", "data"],
     ),
     "regression": (
         lambda **kw: mc.LinearRegression(**{"dim": 2, "samples": 10, **kw}),

@@ -197,3 +197,45 @@ def test_results_do_not_depend_on_threads_or_ranges():
         for name in g.metric_names:
             np.testing.assert_array_equal(a[name].values, b[name].values)
             np.testing.assert_array_equal(a[name].values[5:], c[name].values)
+
+
+@pytest.mark.parametrize("method", ["statistics", "samples"])
+def test_hundred_dimensions(method):
+    """d = 100: the exact log-determinant drift holds, and every metric (SVDs and tail integrals
+    of a 100-term quadratic form included) stays finite and in range."""
+    d, n = 100, 150
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal((d, d))
+    cov = a @ a.T / d + np.eye(d)
+    g = mc.Gaussian(rng.standard_normal(d), cov, n)
+    m = run(g, iterations=20, replicates=300, rng=12, stride=10, method=method)
+    step = sum(expected_log_chi2(n - 1 - j) for j in range(d)) - d * np.log(n - 1)
+    logdet0 = np.linalg.slogdet(cov)[1]
+    assert_mean(m.logdet.sel(iteration=20).values, logdet0 + 20 * step, "log det S_20")
+    for name in g.metric_names:
+        assert np.isfinite(m[name].values).all(), name
+    for name in ("tail_mass", "hallucinated_mass"):
+        assert ((m[name].values >= 0) & (m[name].values <= 1)).all()
+    assert (m.w2sq_cov.values >= 0).all()
+
+
+def test_given_real_data_are_fit_first_in_every_replicate():
+    rng = np.random.default_rng(13)
+    data = rng.standard_normal((40, 2)) @ np.array([[1.0, 0.0], [0.6, 0.5]])
+    g = mc.Gaussian([0.0, 0.0], [[1.0, 0.6], [0.6, 0.61]], 25, data=data)
+    fit_cov = np.cov(data.T)
+    for paradigm in (mc.Replace(), mc.Accumulate(), mc.MixReal(0.4), mc.AccumulateSubsample(50)):
+        m = run(g, paradigm, iterations=5, replicates=3, rng=14).sel(iteration=1)
+        np.testing.assert_allclose(m.cov_trace.values, np.trace(fit_cov), rtol=1e-12)
+        np.testing.assert_allclose(m.w2sq_mean.values, np.sum(data.mean(axis=0) ** 2))
+    # later generations draw `samples` points: Replace's variance stays a martingale
+    m = run(g, mc.Replace(), iterations=10, replicates=20_000, rng=15, metrics="cov_trace")
+    assert_mean(m.cov_trace.sel(iteration=10).values, np.trace(fit_cov), "tr S_10 from data")
+    with pytest.raises(ValueError, match="data must have shape"):
+        mc.Gaussian([0.0, 0.0], np.eye(2), 10, data=np.ones((2, 2)))
+    with pytest.raises(ValueError, match="hyperplane"):
+        mc.Gaussian([0.0, 0.0], np.eye(2), 10, data=np.ones((5, 2)))
+    with pytest.raises(ValueError, match="the real data hold only 40"):
+        mc.simulate(
+            mc.Gaussian(0.0, 1.0, 60, data=data[:, 0]), mc.MixReal(1.0), iterations=2, replicates=1
+        )

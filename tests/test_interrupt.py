@@ -16,6 +16,14 @@ LONG_RUNS = {
     "simulate_many_atoms": "mc.simulate(mc.Discrete(weights=np.ones(10**6), samples=10**12), "
     "mc.Replace(), iterations=10**6, replicates=2, stride=10**5, metrics='entropy', "
     "progress=False)",
+    # the continuous settings: a 200-dimensional Gaussian (a generation is ~1.5M flops), a
+    # regression, and a KDE whose pool grows under Accumulate with every metric recorded
+    "gaussian": "mc.simulate(mc.Gaussian(np.zeros(200), np.eye(200), 300), mc.Replace(), "
+    "iterations=10**6, replicates=4, stride=10**5, metrics='logdet', progress=False)",
+    "regression": "mc.simulate(mc.LinearRegression(50, 100), mc.Accumulate(), "
+    "iterations=10**7, replicates=4, stride=10**6, progress=False)",
+    "kde": "mc.simulate(mc.KDE(bandwidth=0.1, samples=2000, test_size=2000), mc.Accumulate(), "
+    "iterations=10**5, replicates=2, progress=False)",
 }
 
 SCRIPT = """

@@ -57,6 +57,7 @@ def simulate_gaussian(
     estimator_name: str,
     tail_radius2: float,
     hallucination_radius2: float,
+    data: npt.NDArray[np.float64] | None,
     paradigm_name: str,
     paradigm_value: int,
     method_name: str,

@@ -36,11 +36,12 @@ pub(crate) fn method(name: &str) -> PyResult<Method> {
 }
 
 /// Simulate replicates `first .. first + replicates` of Gaussian refits; returns a flat float64
-/// array of shape (replicates, len(metrics), iterations // stride + 1).
+/// array of shape (replicates, len(metrics), iterations // stride + 1). `data` is None (real
+/// points drawn per replicate) or the given real points, row-major and flattened.
 #[pyfunction]
 #[pyo3(signature = (mean, cov, samples, estimator_name, tail_radius2, hallucination_radius2,
-                    paradigm_name, paradigm_value, method_name, metrics, iterations, stride, key,
-                    first, replicates, threads=None, progress=None))]
+                    data, paradigm_name, paradigm_value, method_name, metrics, iterations, stride,
+                    key, first, replicates, threads=None, progress=None))]
 pub fn simulate_gaussian<'py>(
     py: Python<'py>,
     mean: PyReadonlyArray1<'py, f64>,
@@ -49,6 +50,7 @@ pub fn simulate_gaussian<'py>(
     estimator_name: &str,
     tail_radius2: f64,
     hallucination_radius2: f64,
+    data: Option<PyReadonlyArray1<'py, f64>>,
     paradigm_name: &str,
     paradigm_value: u64,
     method_name: &str,
@@ -68,6 +70,8 @@ pub fn simulate_gaussian<'py>(
         estimator(estimator_name)?,
         tail_radius2,
         hallucination_radius2,
+        data.map(|d| d.as_slice().map(<[f64]>::to_vec))
+            .transpose()?,
     )?;
     let paradigm = paradigm(paradigm_name, paradigm_value)?;
     let method = method(method_name)?;

@@ -16,7 +16,7 @@ from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Repl
 from ._common import ProgressCallback, readonly, round_half_up
 
 #: Largest dimension (the kernels are dense: O(d^3) per generation).
-MAX_DIM = 4096
+MAX_DIM = 1024
 #: Largest per-generation sample size.
 MAX_SAMPLES = 2**32
 ESTIMATORS = ("unbiased", "mle")
@@ -45,6 +45,21 @@ def _covariance(cov: Any, dim: int, univariate: bool) -> npt.NDArray[np.float64]
     return arr
 
 
+def _real_data(data: Any, dim: int, univariate: bool) -> npt.NDArray[np.float64]:
+    """Given real points: an (m, dim) array (1-D for one dimension), m > dim, not in a
+    hyperplane."""
+    arr = _checks.real_array("data", data, ndims=(1, 2) if univariate else (2,))
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.shape[1] != dim or arr.shape[0] <= dim:
+        raise ValueError(
+            f"data must have shape (m, {dim}) with m > {dim} real points, got {arr.shape}"
+        )
+    if np.linalg.matrix_rank(arr - arr.mean(axis=0)) < dim:
+        raise ValueError("data must not lie in a hyperplane: its sample covariance is singular")
+    return readonly(arr)
+
+
 @dataclass(frozen=True, init=False, eq=False, repr=False)
 class Gaussian:
     """Gaussian refits (paper Sec. 2.1, after Shumailov et al.): each model is the sample mean
@@ -53,8 +68,9 @@ class Gaussian:
     ``mean`` and ``cov`` give the real distribution N(mu0, S0): scalars for one dimension (``cov``
     is then the variance), or a vector and a symmetric positive-definite matrix. ``estimator``
     divides the scatter matrix by n - 1 (``"unbiased"``, the paper's choice) or by n (``"mle"``).
-    The real data are ``samples`` points from N(mu0, S0), drawn once per replicate; iteration 0
-    is N(mu0, S0) itself, iteration 1 the fit to the real data.
+    The real data are ``samples`` points from N(mu0, S0), drawn once per replicate, or the given
+    ``data`` (an (m, d) array, or 1-D for one dimension; the same for every replicate, m > d);
+    iteration 0 is N(mu0, S0) itself, iteration 1 the fit to the real data.
 
     ``tail`` and ``hallucination`` set the regions of the ``tail_mass`` and
     ``hallucinated_mass`` metrics: the fit's mass outside the real central ellipsoid holding
@@ -70,6 +86,7 @@ class Gaussian:
     tail: float
     hallucination: float
     univariate: bool
+    data: npt.NDArray[np.float64] | None
 
     #: Metrics recorded by ``simulate`` (all computed in Rust inside the loop).
     metric_names = tuple(_core.gaussian_metric_names())
@@ -83,6 +100,7 @@ class Gaussian:
         estimator: str = "unbiased",
         tail: float = 0.1,
         hallucination: float = 0.001,
+        data: Any = None,
     ) -> None:
         mean_arr = _checks.real_array("mean", mean, ndims=(0, 1))
         univariate = mean_arr.ndim == 0
@@ -104,6 +122,7 @@ class Gaussian:
         )
         if tail == 1.0 or hallucination == 1.0:
             raise ValueError("tail and hallucination must lie in (0, 1)")
+        data_arr = None if data is None else _real_data(data, dim, univariate)
         for name, value in (
             ("mean", readonly(mean_arr)),
             ("cov", readonly(cov_arr)),
@@ -112,6 +131,7 @@ class Gaussian:
             ("tail", tail),
             ("hallucination", hallucination),
             ("univariate", univariate),
+            ("data", data_arr),
         ):
             object.__setattr__(self, name, value)
 
@@ -119,6 +139,11 @@ class Gaussian:
     def dim(self) -> int:
         """Dimension d."""
         return int(self.mean.size)
+
+    @property
+    def real_size(self) -> int:
+        """Number of real points: the given data's rows, or ``samples``."""
+        return self.samples if self.data is None else int(self.data.shape[0])
 
     def _key(self) -> tuple[object, ...]:
         return (
@@ -129,6 +154,7 @@ class Gaussian:
             self.tail,
             self.hallucination,
             self.univariate,
+            None if self.data is None else self.data.tobytes(),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -147,27 +173,34 @@ class Gaussian:
         extra = "" if self.estimator == "unbiased" else f", estimator={self.estimator!r}"
         extra += "" if self.tail == 0.1 else f", tail={self.tail}"
         extra += "" if self.hallucination == 0.001 else f", hallucination={self.hallucination}"
+        extra += "" if self.data is None else f", data=<{self.real_size} points>"
         return f"Gaussian({where}, samples={self.samples}{extra})"
 
     # -- the kernel interface used by simulate -------------------------------------------------
 
     def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
         """The kernel's name and point count for `paradigm`, checked against this setting."""
-        n, d = self.samples, self.dim
+        n, d, real = self.samples, self.dim, self.real_size
         if isinstance(paradigm, Replace):
             return "replace", 0
         if isinstance(paradigm, Accumulate):
             return "accumulate", round_half_up(paradigm.growth * n)
         if isinstance(paradigm, AccumulateSubsample):
-            if not d < paradigm.size <= 2 * n:
+            if not d < paradigm.size <= real + n:
                 raise ValueError(
-                    f"size must lie in [{d + 1}, {2 * n:,}]: more points than dimensions, and at "
-                    f"most the {n:,} real plus {n:,} synthetic points in the pool when the first "
-                    f"subsample is drawn, got {paradigm.size:,}"
+                    f"size must lie in [{d + 1}, {real + n:,}]: more points than dimensions, and "
+                    f"at most the {real:,} real plus {n:,} synthetic points in the pool when the "
+                    f"first subsample is drawn, got {paradigm.size:,}"
                 )
             return "accumulate_subsample", paradigm.size
         if isinstance(paradigm, MixReal):
-            return "mix_real", round_half_up(paradigm.fraction * n)
+            count = round_half_up(paradigm.fraction * n)
+            if count > real:
+                raise ValueError(
+                    f"fraction={paradigm.fraction} asks for {count:,} real points per "
+                    f"generation, but the real data hold only {real:,}"
+                )
+            return "mix_real", count
         raise TypeError(f"unknown paradigm {paradigm!r}")
 
     def _method(self, paradigm: Paradigm, method: str) -> str:
@@ -198,7 +231,7 @@ class Gaussian:
         name, value = self._paradigm_args(paradigm)
         kernel_method = self._method(paradigm, method)
         if isinstance(paradigm, AccumulateSubsample):
-            stored = (iterations + 1) * self.samples * self.dim
+            stored = (self.real_size + iterations * self.samples) * self.dim
             if stored > 2**29:
                 raise ValueError(
                     f"iterations={iterations:,} is too many under AccumulateSubsample: every "
@@ -211,6 +244,7 @@ class Gaussian:
             self.estimator,
             float(stats.chi2.isf(self.tail, self.dim)),
             float(stats.chi2.isf(self.hallucination, self.dim)),
+            None if self.data is None else self.data.reshape(-1),
             name,
             value,
             kernel_method,

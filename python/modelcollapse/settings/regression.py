@@ -15,7 +15,7 @@ from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Repl
 from ._common import ProgressCallback, readonly, round_half_up
 
 #: Largest dimension.
-MAX_DIM = 4096
+MAX_DIM = 1024
 #: Largest number of design rows.
 MAX_SAMPLES = 2**32
 NOISE_MODELS = ("known", "estimated")
