@@ -111,3 +111,43 @@ where
     })?;
     Ok(out)
 }
+
+/// Declares a setting's metric enum: its variants with their public names, `ALL` (the order
+/// Python lists them in), `name()` and `from_name()`.
+macro_rules! metric_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($what:literal) {
+            $($(#[$vmeta:meta])* $variant:ident => $text:literal,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every metric, in the order Python lists them.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The metric's public name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+
+            /// The metric called `name`.
+            pub fn from_name(name: &str) -> $crate::error::SimResult<Self> {
+                Self::ALL.iter().copied().find(|m| m.name() == name).ok_or_else(|| {
+                    $crate::error::invalid(
+                        "metrics",
+                        format!(concat!("unknown ", $what, " metric {:?}"), name),
+                    )
+                })
+            }
+        }
+    };
+}
+pub(crate) use metric_enum;

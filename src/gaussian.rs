@@ -21,7 +21,7 @@ use rand_distr::{ChiSquared, Distribution};
 
 use crate::control::Control;
 use crate::draw::{choose_front, fill_normal};
-use crate::engine::{self, Generation, Recording};
+use crate::engine::{self, metric_enum, Generation, Recording};
 use crate::error::{invalid, SimResult};
 use crate::paradigm::{check_fitted, Paradigm};
 use crate::quadform::quadform_sf;
@@ -67,61 +67,26 @@ pub enum Method {
     Samples,
 }
 
-/// Per-iteration statistics of a Gaussian fit N(mu, S) against the real N(mu0, S0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GaussianMetric {
-    /// Squared 2-Wasserstein distance to the real distribution, `w2sq_mean + w2sq_cov`.
-    W2sq,
-    /// |mu - mu0|^2.
-    W2sqMean,
-    /// tr(S + S0 - 2 (S0^1/2 S S0^1/2)^1/2).
-    W2sqCov,
-    /// tr S.
-    CovTrace,
-    /// log det S (natural log).
-    Logdet,
-    /// Expected negative log-likelihood of real data under the fit (cross-entropy, nats).
-    NllReal,
-    /// The fit's mass outside the real central (1 - tail) ellipsoid.
-    TailMass,
-    /// The fit's mass where the real density is below the level of its (1 - hallucination)
-    /// highest-density ellipsoid.
-    HallucinatedMass,
-}
-
-impl GaussianMetric {
-    /// Every metric, in the order Python lists them.
-    pub const ALL: [GaussianMetric; 8] = [
-        GaussianMetric::W2sq,
-        GaussianMetric::W2sqMean,
-        GaussianMetric::W2sqCov,
-        GaussianMetric::CovTrace,
-        GaussianMetric::Logdet,
-        GaussianMetric::NllReal,
-        GaussianMetric::TailMass,
-        GaussianMetric::HallucinatedMass,
-    ];
-
-    /// The metric's public name.
-    pub fn name(self) -> &'static str {
-        match self {
-            GaussianMetric::W2sq => "w2sq",
-            GaussianMetric::W2sqMean => "w2sq_mean",
-            GaussianMetric::W2sqCov => "w2sq_cov",
-            GaussianMetric::CovTrace => "cov_trace",
-            GaussianMetric::Logdet => "logdet",
-            GaussianMetric::NllReal => "nll_real",
-            GaussianMetric::TailMass => "tail_mass",
-            GaussianMetric::HallucinatedMass => "hallucinated_mass",
-        }
-    }
-
-    /// The metric called `name`.
-    pub fn from_name(name: &str) -> SimResult<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| invalid("metrics", format!("unknown Gaussian metric {name:?}")))
+metric_enum! {
+    /// Per-iteration statistics of a Gaussian fit N(mu, S) against the real N(mu0, S0).
+    pub enum GaussianMetric ("Gaussian") {
+        /// Squared 2-Wasserstein distance to the real distribution, `w2sq_mean + w2sq_cov`.
+        W2sq => "w2sq",
+        /// |mu - mu0|^2.
+        W2sqMean => "w2sq_mean",
+        /// tr(S + S0 - 2 (S0^1/2 S S0^1/2)^1/2).
+        W2sqCov => "w2sq_cov",
+        /// tr S.
+        CovTrace => "cov_trace",
+        /// log det S (natural log).
+        Logdet => "logdet",
+        /// Expected negative log-likelihood of real data under the fit (cross-entropy, nats).
+        NllReal => "nll_real",
+        /// The fit's mass outside the real central (1 - tail) ellipsoid.
+        TailMass => "tail_mass",
+        /// The fit's mass where the real density is below the level of its (1 - hallucination)
+        /// highest-density ellipsoid.
+        HallucinatedMass => "hallucinated_mass",
     }
 }
 

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::control::Control;
 use crate::draw::choose_front;
-use crate::engine::{self, Generation, Recording};
+use crate::engine::{self, metric_enum, Generation, Recording};
 use crate::error::{invalid, SimResult};
 use crate::paradigm::Paradigm;
 use crate::quadform::normal_sf;
@@ -39,40 +39,15 @@ const NLL_CHUNK: usize = 256;
 /// Below this many (test point x centre) pairs the NLL runs on the replicate's own thread.
 const NLL_PARALLEL: usize = 1 << 18;
 
-/// Per-iteration statistics of a KDE.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KdeMetric {
-    /// Mean negative log-density of the held-out real test set.
-    NllReal,
-    /// Mass outside the real central (1 - tail) interval.
-    TailMass,
-    /// Standard deviation of the model.
-    SupportSpread,
-}
-
-impl KdeMetric {
-    /// Every metric, in the order Python lists them.
-    pub const ALL: [KdeMetric; 3] = [
-        KdeMetric::NllReal,
-        KdeMetric::TailMass,
-        KdeMetric::SupportSpread,
-    ];
-
-    /// The metric's public name.
-    pub fn name(self) -> &'static str {
-        match self {
-            KdeMetric::NllReal => "nll_real",
-            KdeMetric::TailMass => "tail_mass",
-            KdeMetric::SupportSpread => "support_spread",
-        }
-    }
-
-    /// The metric called `name`.
-    pub fn from_name(name: &str) -> SimResult<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| invalid("metrics", format!("unknown KDE metric {name:?}")))
+metric_enum! {
+    /// Per-iteration statistics of a KDE.
+    pub enum KdeMetric ("KDE") {
+        /// Mean negative log-density of the held-out real test set.
+        NllReal => "nll_real",
+        /// Mass outside the real central (1 - tail) interval.
+        TailMass => "tail_mass",
+        /// Standard deviation of the model.
+        SupportSpread => "support_spread",
     }
 }
 

@@ -20,7 +20,7 @@ use rand_distr::{ChiSquared, Distribution};
 
 use crate::control::Control;
 use crate::draw::{choose_front, fill_normal};
-use crate::engine::{self, Generation, Recording};
+use crate::engine::{self, metric_enum, Generation, Recording};
 use crate::error::{invalid, SimResult};
 use crate::gaussian::Method;
 use crate::paradigm::{check_fitted, Paradigm};
@@ -52,44 +52,17 @@ pub enum Design {
     Fixed(Vec<f64>),
 }
 
-/// Per-iteration statistics of a fit beta_hat (and its noise estimate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegressionMetric {
-    /// Expected squared error on a fresh test point, sigma^2 + excess risk.
-    TestError,
-    /// (beta_hat - beta)^T Sigma_x (beta_hat - beta), Sigma_x the test inputs' second moment.
-    ExcessRisk,
-    /// |beta_hat - beta|^2.
-    ParamError,
-    /// The fit's residual noise estimate RSS / (N - d) (noise_model = "estimated" only).
-    NoiseEstimate,
-}
-
-impl RegressionMetric {
-    /// Every metric, in the order Python lists them.
-    pub const ALL: [RegressionMetric; 4] = [
-        RegressionMetric::TestError,
-        RegressionMetric::ExcessRisk,
-        RegressionMetric::ParamError,
-        RegressionMetric::NoiseEstimate,
-    ];
-
-    /// The metric's public name.
-    pub fn name(self) -> &'static str {
-        match self {
-            RegressionMetric::TestError => "test_error",
-            RegressionMetric::ExcessRisk => "excess_risk",
-            RegressionMetric::ParamError => "param_error",
-            RegressionMetric::NoiseEstimate => "noise_estimate",
-        }
-    }
-
-    /// The metric called `name`.
-    pub fn from_name(name: &str) -> SimResult<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| invalid("metrics", format!("unknown regression metric {name:?}")))
+metric_enum! {
+    /// Per-iteration statistics of a fit beta_hat (and its noise estimate).
+    pub enum RegressionMetric ("regression") {
+        /// Expected squared error on a fresh test point, sigma^2 + excess risk.
+        TestError => "test_error",
+        /// (beta_hat - beta)^T Sigma_x (beta_hat - beta), Sigma_x the test inputs' second moment.
+        ExcessRisk => "excess_risk",
+        /// |beta_hat - beta|^2.
+        ParamError => "param_error",
+        /// The fit's residual noise estimate RSS / (N - d) (noise_model = "estimated" only).
+        NoiseEstimate => "noise_estimate",
     }
 }
 

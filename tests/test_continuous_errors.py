@@ -90,6 +90,11 @@ def test_bad_paradigm_or_method_for_the_setting(setting, paradigm, kw, match):
         mc.simulate(setting, paradigm, **kw)
 
 
+def test_collapse_times_is_for_discrete_settings():
+    with pytest.raises(TypeError, match=r"collapse_times needs a mc\.Discrete setting"):
+        mc.collapse_times(G, replicates=2)
+
+
 def test_unknown_metric_names_the_setting():
     with pytest.raises(ValueError, match="unknown metric 'entropy' for Gaussian"):
         mc.simulate(G, mc.Replace(), iterations=2, replicates=2, metrics="entropy")

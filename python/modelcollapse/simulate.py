@@ -17,8 +17,8 @@ from . import _checks
 from ._progress import Progress
 from ._rng import RNGLike, root_key
 from .paradigms import Paradigm, Replace, check_paradigm
-from .settings import Setting, check_setting
-from .settings._common import METHODS
+from .settings import Discrete, Setting, check_setting
+from .settings._common import METHODS, KernelRun
 
 __all__ = ["CollapseTimes", "Run", "collapse_times", "simulate"]
 
@@ -150,18 +150,10 @@ def simulate(
         )
     key = root_key(rng)
     with Progress(mode, len(reps) * iterations, "generation", "simulate") as bar:
-        values = setting._simulate(
-            paradigm,
-            method,
-            names,
-            iterations,
-            stride,
-            key,
-            reps.start,
-            len(reps),
-            threads,
-            bar.callback,
+        run = KernelRun(
+            names, iterations, stride, key, reps.start, len(reps), threads, bar.callback
         )
+        values = setting._simulate(paradigm, method, run)
     coords = {
         "replicate": np.arange(reps.start, reps.stop, dtype=np.int64),
         "iteration": np.arange(0, iterations + 1, stride, dtype=np.int64),
@@ -311,6 +303,11 @@ def collapse_times(
     alive then are marked ``censored``. Only the times are stored (9 bytes per replicate).
     """
     setting = check_setting(setting)
+    if not isinstance(setting, Discrete):
+        raise TypeError(
+            f"collapse_times needs a mc.Discrete setting (total collapse: one atom holds all the "
+            f"mass), got {type(setting).__name__}; record the metrics with mc.simulate instead"
+        )
     paradigm = check_paradigm(paradigm)
     reps = _replicate_range(replicates)
     if max_iterations is not None:

@@ -3,9 +3,8 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::paradigm;
 use super::run::run_detached;
-use crate::engine::Recording;
+use super::{paradigm, recording};
 use crate::error::invalid;
 use crate::gaussian::{self, Estimator, GaussianMetric, GaussianSetting, Method};
 use crate::rng::key_from_words;
@@ -75,15 +74,7 @@ pub fn simulate_gaussian<'py>(
     )?;
     let paradigm = paradigm(paradigm_name, paradigm_value)?;
     let method = method(method_name)?;
-    let metrics = metrics
-        .iter()
-        .map(|m| GaussianMetric::from_name(m))
-        .collect::<Result<Vec<_>, _>>()?;
-    let recording = Recording {
-        iterations,
-        stride,
-        metrics: metrics.len(),
-    };
+    let (metrics, recording) = recording(&metrics, GaussianMetric::from_name, iterations, stride)?;
     let key = key_from_words(key);
     let out = run_detached(py, threads, progress.as_ref(), |control| {
         gaussian::simulate(

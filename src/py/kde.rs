@@ -3,9 +3,8 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::paradigm;
 use super::run::run_detached;
-use crate::engine::Recording;
+use super::{paradigm, recording};
 use crate::error::invalid;
 use crate::kde::{self, KdeMetric, KdeSetting, Mixture, RealSource};
 use crate::rng::key_from_words;
@@ -60,15 +59,7 @@ pub fn simulate_kde<'py>(
     };
     let setting = KdeSetting::new(source, bandwidth, samples, tail, tail_interval)?;
     let paradigm = paradigm(paradigm_name, paradigm_value)?;
-    let metrics = metrics
-        .iter()
-        .map(|m| KdeMetric::from_name(m))
-        .collect::<Result<Vec<_>, _>>()?;
-    let recording = Recording {
-        iterations,
-        stride,
-        metrics: metrics.len(),
-    };
+    let (metrics, recording) = recording(&metrics, KdeMetric::from_name, iterations, stride)?;
     let key = key_from_words(key);
     let out = run_detached(py, threads, progress.as_ref(), |control| {
         kde::simulate(

@@ -13,8 +13,28 @@ mod run;
 
 use pyo3::prelude::*;
 
-use crate::error::invalid;
+use crate::engine::Recording;
+use crate::error::{invalid, SimResult};
 use crate::paradigm::Paradigm;
+
+/// The metric list parsed by `parse` and the recording shape a continuous kernel takes.
+pub(crate) fn recording<M>(
+    metrics: &[String],
+    parse: fn(&str) -> SimResult<M>,
+    iterations: u64,
+    stride: u64,
+) -> PyResult<(Vec<M>, Recording)> {
+    let metrics = metrics
+        .iter()
+        .map(|m| parse(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let recording = Recording {
+        iterations,
+        stride,
+        metrics: metrics.len(),
+    };
+    Ok((metrics, recording))
+}
 
 /// The kernel's paradigm from the name and item count the Python layer computed.
 pub(crate) fn paradigm(name: &str, value: u64) -> PyResult<Paradigm> {

@@ -4,9 +4,8 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::gaussian::method;
-use super::paradigm;
 use super::run::run_detached;
-use crate::engine::Recording;
+use super::{paradigm, recording};
 use crate::error::invalid;
 use crate::regression::{self, Design, NoiseModel, RegressionMetric, RegressionSetting};
 use crate::rng::key_from_words;
@@ -55,15 +54,8 @@ pub fn simulate_regression<'py>(
     let setting = RegressionSetting::new(beta.as_slice()?, samples, noise, design, noise_model)?;
     let paradigm = paradigm(paradigm_name, paradigm_value)?;
     let method = method(method_name)?;
-    let metrics = metrics
-        .iter()
-        .map(|m| RegressionMetric::from_name(m))
-        .collect::<Result<Vec<_>, _>>()?;
-    let recording = Recording {
-        iterations,
-        stride,
-        metrics: metrics.len(),
-    };
+    let (metrics, recording) =
+        recording(&metrics, RegressionMetric::from_name, iterations, stride)?;
     let key = key_from_words(key);
     let out = run_detached(py, threads, progress.as_ref(), |control| {
         regression::simulate(

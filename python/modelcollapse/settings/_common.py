@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
+from .._rng import RootKey
+from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
 
 ProgressCallback = Callable[[int], object]
 
@@ -32,3 +38,67 @@ def single_method(setting: object, method: str) -> None:
             f"method must be 'auto' for {type(setting).__name__}: it has a single exact way to "
             f"draw a generation, got {method!r}"
         )
+
+
+@dataclass(frozen=True)
+class KernelRun:
+    """What every simulate kernel takes after its setting and paradigm arguments, and the shape
+    of what it returns."""
+
+    metrics: list[str]
+    iterations: int
+    stride: int
+    key: RootKey
+    first: int
+    replicates: int
+    threads: int | None
+    progress: ProgressCallback | None
+
+    def args(self) -> tuple[Any, ...]:
+        """The kernels' trailing arguments, in their order."""
+        return (
+            self.metrics,
+            self.iterations,
+            self.stride,
+            self.key.words,
+            self.first,
+            self.replicates,
+            self.threads,
+            self.progress,
+        )
+
+    def shape(self, flat: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The kernel's flat output as (replicates, metrics, recorded iterations)."""
+        recorded = self.iterations // self.stride + 1
+        return flat.reshape(self.replicates, len(self.metrics), recorded)
+
+
+def paradigm_args(
+    paradigm: Paradigm, real: int, samples: int, *, unit: str, dim: int = 0
+) -> tuple[str, int]:
+    """The kernel's paradigm name and item count, checked against a setting with `real` real
+    items and `samples` synthetic items per generation (`dim` > 0: a fit needs more items than
+    dimensions)."""
+    if isinstance(paradigm, Replace):
+        return "replace", 0
+    if isinstance(paradigm, Accumulate):
+        return "accumulate", round_half_up(paradigm.growth * samples)
+    if isinstance(paradigm, AccumulateSubsample):
+        low, high = dim + 1, real + samples
+        if not low <= paradigm.size <= high:
+            why = "more points than dimensions, and at most" if dim else "at most"
+            raise ValueError(
+                f"size must lie in [{low}, {high:,}]: {why} the pool, which holds the {real:,} "
+                f"real {unit} plus {samples:,} synthetic ones when the first subsample is drawn, "
+                f"got {paradigm.size:,}"
+            )
+        return "accumulate_subsample", paradigm.size
+    if isinstance(paradigm, MixReal):
+        count = round_half_up(paradigm.fraction * samples)
+        if count > real:
+            raise ValueError(
+                f"fraction={paradigm.fraction} asks for round(fraction * samples) = {count:,} "
+                f"real {unit} per generation, but the real data hold only {real:,}"
+            )
+        return "mix_real", count
+    raise TypeError(f"unknown paradigm {paradigm!r}")

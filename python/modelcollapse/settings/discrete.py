@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +10,14 @@ import numpy.typing as npt
 
 from .. import _checks, _core
 from .._rng import RootKey
-from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
-from ._common import ProgressCallback, readonly, round_half_up, single_method
+from ..paradigms import Paradigm
+from ._common import (
+    KernelRun,
+    ProgressCallback,
+    paradigm_args,
+    readonly,
+    single_method,
+)
 
 #: Largest per-generation sample size: counts stay exact in float64 below 2**53.
 MAX_SAMPLES = 2**53
@@ -158,60 +163,13 @@ class Discrete:
 
     def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
         """The kernel's name and item count for `paradigm`, checked against this setting."""
-        n, d = self.real_size, self.samples
-        if isinstance(paradigm, Replace):
-            return "replace", 0
-        if isinstance(paradigm, Accumulate):
-            return "accumulate", round_half_up(paradigm.growth * d)
-        if isinstance(paradigm, AccumulateSubsample):
-            if paradigm.size > n + d:
-                raise ValueError(
-                    f"size must lie in [1, {n + d:,}]: the pool holds the {n:,} real items plus "
-                    f"{d:,} synthetic ones when the first subsample is drawn, got {paradigm.size:,}"
-                )
-            return "accumulate_subsample", paradigm.size
-        if isinstance(paradigm, MixReal):
-            real = round_half_up(paradigm.fraction * d)
-            if real > n:
-                raise ValueError(
-                    f"fraction={paradigm.fraction} asks for round(fraction * samples) = {real:,} "
-                    f"real items per generation, but the real data hold only {n:,}"
-                )
-            return "mix_real", real
-        raise TypeError(f"unknown paradigm {paradigm!r}")
+        return paradigm_args(paradigm, self.real_size, self.samples, unit="items")
 
-    def _simulate(
-        self,
-        paradigm: Paradigm,
-        method: str,
-        metrics: Sequence[str],
-        iterations: int,
-        stride: int,
-        key: RootKey,
-        first: int,
-        replicates: int,
-        threads: int | None,
-        progress: ProgressCallback | None,
-    ) -> npt.NDArray[np.float64]:
+    def _simulate(self, paradigm: Paradigm, method: str, run: KernelRun) -> npt.NDArray[np.float64]:
         single_method(self, method)
         name, value = self._paradigm_args(paradigm)
-        flat = _core.simulate_discrete(
-            self.weights,
-            self.counts,
-            self.samples,
-            self.tail,
-            name,
-            value,
-            list(metrics),
-            iterations,
-            stride,
-            key.words,
-            first,
-            replicates,
-            threads,
-            progress,
-        )
-        return flat.reshape(replicates, len(metrics), iterations // stride + 1)
+        args = (self.weights, self.counts, self.samples, self.tail, name, value)
+        return run.shape(_core.simulate_discrete(*args, *run.args()))
 
     def _collapse_times(
         self,

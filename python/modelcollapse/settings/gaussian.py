@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +10,8 @@ import numpy.typing as npt
 from scipy import stats
 
 from .. import _checks, _core
-from .._rng import RootKey
-from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
-from ._common import ProgressCallback, readonly, round_half_up
+from ..paradigms import AccumulateSubsample, Paradigm
+from ._common import KernelRun, paradigm_args, readonly
 
 #: Largest dimension (the kernels are dense: O(d^3) per generation).
 MAX_DIM = 1024
@@ -180,28 +178,7 @@ class Gaussian:
 
     def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
         """The kernel's name and point count for `paradigm`, checked against this setting."""
-        n, d, real = self.samples, self.dim, self.real_size
-        if isinstance(paradigm, Replace):
-            return "replace", 0
-        if isinstance(paradigm, Accumulate):
-            return "accumulate", round_half_up(paradigm.growth * n)
-        if isinstance(paradigm, AccumulateSubsample):
-            if not d < paradigm.size <= real + n:
-                raise ValueError(
-                    f"size must lie in [{d + 1}, {real + n:,}]: more points than dimensions, and "
-                    f"at most the {real:,} real plus {n:,} synthetic points in the pool when the "
-                    f"first subsample is drawn, got {paradigm.size:,}"
-                )
-            return "accumulate_subsample", paradigm.size
-        if isinstance(paradigm, MixReal):
-            count = round_half_up(paradigm.fraction * n)
-            if count > real:
-                raise ValueError(
-                    f"fraction={paradigm.fraction} asks for {count:,} real points per "
-                    f"generation, but the real data hold only {real:,}"
-                )
-            return "mix_real", count
-        raise TypeError(f"unknown paradigm {paradigm!r}")
+        return paradigm_args(paradigm, self.real_size, self.samples, unit="points", dim=self.dim)
 
     def _method(self, paradigm: Paradigm, method: str) -> str:
         """The kernel's method: sufficient statistics wherever they are exact."""
@@ -215,26 +192,14 @@ class Gaussian:
             return "samples"
         return "statistics" if method == "auto" else method
 
-    def _simulate(
-        self,
-        paradigm: Paradigm,
-        method: str,
-        metrics: Sequence[str],
-        iterations: int,
-        stride: int,
-        key: RootKey,
-        first: int,
-        replicates: int,
-        threads: int | None,
-        progress: ProgressCallback | None,
-    ) -> npt.NDArray[np.float64]:
+    def _simulate(self, paradigm: Paradigm, method: str, run: KernelRun) -> npt.NDArray[np.float64]:
         name, value = self._paradigm_args(paradigm)
         kernel_method = self._method(paradigm, method)
         if isinstance(paradigm, AccumulateSubsample):
-            stored = (self.real_size + iterations * self.samples) * self.dim
+            stored = (self.real_size + run.iterations * self.samples) * self.dim
             if stored > 2**29:
                 raise ValueError(
-                    f"iterations={iterations:,} is too many under AccumulateSubsample: every "
+                    f"iterations={run.iterations:,} is too many under AccumulateSubsample: every "
                     f"point is kept, {stored:,} values per replicate, more than 2**29 (4 GiB)"
                 )
         flat = _core.simulate_gaussian(
@@ -248,13 +213,6 @@ class Gaussian:
             name,
             value,
             kernel_method,
-            list(metrics),
-            iterations,
-            stride,
-            key.words,
-            first,
-            replicates,
-            threads,
-            progress,
+            *run.args(),
         )
-        return flat.reshape(replicates, len(metrics), iterations // stride + 1)
+        return run.shape(flat)

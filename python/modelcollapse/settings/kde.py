@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +10,8 @@ import numpy.typing as npt
 from scipy import optimize, stats
 
 from .. import _checks, _core
-from .._rng import RootKey
-from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
-from ._common import ProgressCallback, readonly, round_half_up
+from ..paradigms import Paradigm
+from ._common import KernelRun, paradigm_args, readonly
 
 #: Largest per-generation sample size.
 MAX_SAMPLES = 2**32
@@ -205,41 +203,10 @@ class KDE:
     # -- the kernel interface used by simulate -------------------------------------------------
 
     def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
-        n, d = self.real_size, self.samples
-        if isinstance(paradigm, Replace):
-            return "replace", 0
-        if isinstance(paradigm, Accumulate):
-            return "accumulate", round_half_up(paradigm.growth * d)
-        if isinstance(paradigm, AccumulateSubsample):
-            if paradigm.size > n + d:
-                raise ValueError(
-                    f"size must lie in [1, {n + d:,}]: the pool holds the {n:,} real points plus "
-                    f"{d:,} synthetic ones when the first subsample is drawn, got {paradigm.size:,}"
-                )
-            return "accumulate_subsample", paradigm.size
-        if isinstance(paradigm, MixReal):
-            real = round_half_up(paradigm.fraction * d)
-            if real > n:
-                raise ValueError(
-                    f"fraction={paradigm.fraction} asks for {real:,} real points per generation, "
-                    f"but the real data hold only {n:,}"
-                )
-            return "mix_real", real
-        raise TypeError(f"unknown paradigm {paradigm!r}")
+        """The kernel's name and point count for `paradigm`, checked against this setting."""
+        return paradigm_args(paradigm, self.real_size, self.samples, unit="points")
 
-    def _simulate(
-        self,
-        paradigm: Paradigm,
-        method: str,
-        metrics: Sequence[str],
-        iterations: int,
-        stride: int,
-        key: RootKey,
-        first: int,
-        replicates: int,
-        threads: int | None,
-        progress: ProgressCallback | None,
-    ) -> npt.NDArray[np.float64]:
+    def _simulate(self, paradigm: Paradigm, method: str, run: KernelRun) -> npt.NDArray[np.float64]:
         if method == "statistics":
             raise ValueError(
                 "method='statistics' is not available for KDE: a KDE is its training points, "
@@ -248,10 +215,8 @@ class KDE:
         name, value = self._paradigm_args(paradigm)
         mixture = None
         if self.sampler is not None:
-            mixture = (
-                np.asarray(self.sampler.weights),
-                np.asarray(self.sampler.means),
-                np.asarray(self.sampler.stds),
+            mixture = tuple(
+                np.asarray(v) for v in (self.sampler.weights, self.sampler.means, self.sampler.stds)
             )
         flat = _core.simulate_kde(
             mixture,
@@ -264,13 +229,6 @@ class KDE:
             self.tail_interval(),
             name,
             value,
-            list(metrics),
-            iterations,
-            stride,
-            key.words,
-            first,
-            replicates,
-            threads,
-            progress,
+            *run.args(),
         )
-        return flat.reshape(replicates, len(metrics), iterations // stride + 1)
+        return run.shape(flat)

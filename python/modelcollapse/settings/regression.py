@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _checks, _core
-from .._rng import RootKey
-from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
-from ._common import ProgressCallback, readonly, round_half_up
+from ..paradigms import Accumulate, AccumulateSubsample, Paradigm, Replace
+from ._common import KernelRun, paradigm_args, readonly
 
 #: Largest dimension.
 MAX_DIM = 1024
@@ -128,27 +126,14 @@ class LinearRegression:
     # -- the kernel interface used by simulate -------------------------------------------------
 
     def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
-        n, d = self.samples, self.dim
-        if isinstance(paradigm, Replace):
-            return "replace", 0
-        if isinstance(paradigm, Accumulate):
-            if paradigm.growth != int(paradigm.growth):
-                raise ValueError(
-                    "growth must be a whole number for LinearRegression: each generation adds "
-                    f"whole label vectors over the fixed design, got {paradigm.growth}"
-                )
-            return "accumulate", int(paradigm.growth) * n
-        if isinstance(paradigm, AccumulateSubsample):
-            if not d < paradigm.size <= 2 * n:
-                raise ValueError(
-                    f"size must lie in [{d + 1}, {2 * n:,}]: more rows than dimensions, and at "
-                    f"most the {2 * n:,} labelled rows in the pool when the first subsample is "
-                    f"drawn, got {paradigm.size:,}"
-                )
-            return "accumulate_subsample", paradigm.size
-        if isinstance(paradigm, MixReal):
-            return "mix_real", round_half_up(paradigm.fraction * n)
-        raise TypeError(f"unknown paradigm {paradigm!r}")
+        """The kernel's name and row count for `paradigm`, checked against this setting."""
+        if isinstance(paradigm, Accumulate) and paradigm.growth != int(paradigm.growth):
+            raise ValueError(
+                "growth must be a whole number for LinearRegression: each generation adds "
+                f"whole label vectors over the fixed design, got {paradigm.growth}"
+            )
+        n = self.samples
+        return paradigm_args(paradigm, n, n, unit="labelled rows", dim=self.dim)
 
     def _method(self, paradigm: Paradigm, method: str) -> str:
         if isinstance(paradigm, (Replace, Accumulate)):
@@ -161,25 +146,15 @@ class LinearRegression:
             )
         return "samples"
 
-    def _simulate(
-        self,
-        paradigm: Paradigm,
-        method: str,
-        metrics: Sequence[str],
-        iterations: int,
-        stride: int,
-        key: RootKey,
-        first: int,
-        replicates: int,
-        threads: int | None,
-        progress: ProgressCallback | None,
-    ) -> npt.NDArray[np.float64]:
+    def _simulate(self, paradigm: Paradigm, method: str, run: KernelRun) -> npt.NDArray[np.float64]:
         name, value = self._paradigm_args(paradigm)
         kernel_method = self._method(paradigm, method)
-        if isinstance(paradigm, AccumulateSubsample) and (iterations + 1) * self.samples > 2**29:
+        if isinstance(paradigm, AccumulateSubsample) and (
+            (run.iterations + 1) * self.samples > 2**29
+        ):
             raise ValueError(
-                f"iterations={iterations:,} is too many under AccumulateSubsample: every label "
-                "is kept, more than 2**29 (4 GiB) per replicate"
+                f"iterations={run.iterations:,} is too many under AccumulateSubsample: every "
+                "label is kept, more than 2**29 (4 GiB) per replicate"
             )
         design = None if isinstance(self.design, str) else self.design.reshape(-1)
         flat = _core.simulate_regression(
@@ -191,13 +166,6 @@ class LinearRegression:
             name,
             value,
             kernel_method,
-            list(metrics),
-            iterations,
-            stride,
-            key.words,
-            first,
-            replicates,
-            threads,
-            progress,
+            *run.args(),
         )
-        return flat.reshape(replicates, len(metrics), iterations // stride + 1)
+        return run.shape(flat)
