@@ -379,15 +379,17 @@ impl<'a> Chain<'a> {
     /// The model as (atom index, probability, ln probability) over its support; ln p is 0
     /// unless `with_log`.
     fn probabilities(&self, with_log: bool) -> impl Iterator<Item = (u32, f64, f64)> + '_ {
-        let inv = 1.0 / self.model_total as f64;
-        let ln_total = (self.model_total as f64).ln();
+        // a division, not a multiplication by 1/total: c / total is exactly 1 when c = total
+        // (49 * (1/49) is not), so a collapsed model's max_weight is exactly 1
+        let total = self.model_total as f64;
+        let ln_total = total.ln();
         self.atoms
             .iter()
             .zip(&self.model)
             .filter(|(_, &c)| c > 0)
             .map(move |(&i, &c)| {
                 let ln_p = if with_log { ln_int(c) - ln_total } else { 0.0 };
-                (i, c as f64 * inv, ln_p)
+                (i, c as f64 / total, ln_p)
             })
     }
 

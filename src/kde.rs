@@ -11,7 +11,10 @@
 //!   double precision and the cost is the number of nearby centres, not the training-set size;
 //! * `tail_mass`: the model's mass outside the real central interval [a, b] holding 1 - tail of
 //!   the real mass, again summing normal tails only for centres within 9 h of a or b;
-//! * `support_spread`: the model's standard deviation, sqrt(var(centres) + h^2).
+//! * `support_spread`: the model's standard deviation, sqrt(var(centres) + h^2);
+//! * `mode_mass`: for a mixture, the smallest over its components of the model's mass within one
+//!   standard deviation of the component's mean, relative to the real mass there (1 for the real
+//!   distribution; near 0 once a mode is lost). NaN for given data, whose modes are unknown.
 
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -48,6 +51,8 @@ metric_enum! {
         TailMass => "tail_mass",
         /// Standard deviation of the model.
         SupportSpread => "support_spread",
+        /// Smallest ratio of model to real mass within one sd of a mixture component's mean.
+        ModeMass => "mode_mass",
     }
 }
 
@@ -128,6 +133,27 @@ impl Mixture {
         top + terms.map(|t| (t - top).exp()).sum::<f64>().ln() - HALF_LN_TAU
     }
 
+    /// Each component's one-sd interval around its mean and the real mass in it.
+    fn mode_windows(&self) -> Vec<(f64, f64, f64)> {
+        self.means
+            .iter()
+            .zip(&self.sds)
+            .map(|(&m, &sd)| {
+                let (lo, hi) = (m - sd, m + sd);
+                let mass: f64 = self
+                    .weights
+                    .iter()
+                    .zip(&self.means)
+                    .zip(&self.sds)
+                    .map(|((w, mk), sk)| {
+                        w * (1.0 - normal_sf((hi - mk) / sk) - normal_sf((mk - lo) / sk))
+                    })
+                    .sum();
+                (lo, hi, mass)
+            })
+            .collect()
+    }
+
     fn sd(&self) -> f64 {
         let mean: f64 = self
             .weights
@@ -166,6 +192,8 @@ pub struct KdeSetting {
     samples: usize,
     tail: f64,
     tail_interval: (f64, f64),
+    /// (low, high, real mass) of each mixture component's one-sd interval; empty for given data.
+    mode_windows: Vec<(f64, f64, f64)>,
 }
 
 impl KdeSetting {
@@ -210,12 +238,17 @@ impl KdeSetting {
             }
             RealSource::Mixture { .. } => {}
         }
+        let mode_windows = match &source {
+            RealSource::Mixture { mixture, .. } => mixture.mode_windows(),
+            RealSource::Data { .. } => Vec::new(),
+        };
         Ok(Self {
             source,
             bandwidth,
             samples: samples as usize,
             tail,
             tail_interval,
+            mode_windows,
         })
     }
 
@@ -540,6 +573,7 @@ impl Generation for KdeModel<'_> {
                 }
                 KdeMetric::TailMass => setting.tail,
                 KdeMetric::SupportSpread => mixture.sd(),
+                KdeMetric::ModeMass => 1.0,
             };
         }
     }
@@ -575,10 +609,12 @@ impl Generation for KdeModel<'_> {
 
     fn record(&mut self, out: &mut [f64], step: usize, control: &Control) {
         let h = self.setting.bandwidth;
-        let needs_sorted = self
-            .metrics
-            .iter()
-            .any(|m| matches!(m, KdeMetric::NllReal | KdeMetric::TailMass));
+        let needs_sorted = self.metrics.iter().any(|m| {
+            matches!(
+                m,
+                KdeMetric::NllReal | KdeMetric::TailMass | KdeMetric::ModeMass
+            )
+        });
         if needs_sorted {
             self.sorted.clear();
             self.sorted.extend_from_slice(&self.centres);
@@ -593,6 +629,12 @@ impl Generation for KdeModel<'_> {
                 }
                 KdeMetric::TailMass => tail_mass(&self.sorted, h, self.setting.tail_interval),
                 KdeMetric::SupportSpread => spread(&self.centres, h),
+                KdeMetric::ModeMass => self
+                    .setting
+                    .mode_windows
+                    .iter()
+                    .map(|&(lo, hi, real)| (1.0 - tail_mass(&self.sorted, h, (lo, hi))) / real)
+                    .fold(f64::NAN, f64::min),
             };
         }
     }

@@ -1,9 +1,10 @@
 """modelcollapse: simulate model-data feedback loops fast, and judge them under every definition
 of "model collapse" (Position: Model Collapse Does Not Mean What You Think)."""
 
-from . import theory
+from . import definitions, theory
 from ._core import __version__
 from .paradigms import Accumulate, AccumulateSubsample, MixReal, Replace
+from .profile import Profile, profile
 from .settings import KDE, Discrete, Gaussian, GaussianMixture, LinearRegression
 from .simulate import CollapseTimes, Run, collapse_times, simulate
 
@@ -17,10 +18,13 @@ __all__ = [
     "GaussianMixture",
     "LinearRegression",
     "MixReal",
+    "Profile",
     "Replace",
     "Run",
     "__version__",
     "collapse_times",
+    "definitions",
+    "profile",
     "simulate",
     "theory",
 ]
