@@ -69,6 +69,17 @@ def _with_samples(setting: Setting, n: int) -> Setting:
     return Discrete(weights=setting.weights, samples=n, tail=setting.tail)
 
 
+def _seed_sequence(rng: RNGLike) -> np.random.SeedSequence:
+    """`rng` (SPEC 7: None, an int, a SeedSequence or a Generator) as a SeedSequence."""
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if isinstance(rng, np.random.Generator):
+        return np.random.SeedSequence(rng.integers(0, 2**63, size=4).tolist())
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        return np.random.SeedSequence(None if rng is None else int(rng))
+    raise TypeError(f"rng must be None, an int, a SeedSequence or a Generator, got {rng!r}")
+
+
 def _ends(
     setting: Setting,
     paradigm: Paradigm,
@@ -185,7 +196,7 @@ def profile(
     if iterations < 4:
         raise ValueError(f"iterations must be at least 4 (doubling horizons), got {iterations}")
     sizes = tuple(sizes) if sizes is not None else _default_sizes(setting)
-    seeds = np.random.SeedSequence(rng if rng is not None else None).spawn(len(paradigms))
+    seeds = _seed_sequence(rng).spawn(len(paradigms))
     metrics = NEEDED[type(setting)]
     verdicts: dict[str, list[d.Verdict]] = {}
     runs: dict[str, Run] = {}
