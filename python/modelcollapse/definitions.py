@@ -168,6 +168,11 @@ def _ratio_ci(a: np.ndarray, b: np.ndarray, level: float) -> tuple[float, tuple[
     return ratio, (ratio - half, ratio + half)
 
 
+def _not_applicable(definition: int, test: str, params: dict[str, Any], why: str) -> Verdict:
+    """The verdict of a definition that does not apply, with the reason."""
+    return Verdict(definition, None, None, None, test, params, None, why)
+
+
 def _first(run: Run, name: str, holds: Any) -> int | None:
     """First recorded iteration >= 1 at which `holds(values over replicates)` is true."""
     series = _metric(run, name)
@@ -178,6 +183,20 @@ def _first(run: Run, name: str, holds: Any) -> int | None:
 
 
 # --- family (i): population risk ---------------------------------------------------------------
+
+
+def _infinite_risk(
+    definition: int,
+    risk: np.ndarray,
+    t: int,
+    test: str,
+    params: dict[str, Any],
+    first: int | None,
+) -> Verdict:
+    """The verdict when the risk at the horizon is infinite in some replicates (so is its mean)."""
+    share = float(np.mean(~np.isfinite(risk)))
+    evidence = f"the risk is infinite in {share:.1%} of replicates at iteration {t}"
+    return Verdict(definition, True, math.inf, (math.inf, math.inf), test, params, first, evidence)
 
 
 def catastrophic_risk_increase(
@@ -197,17 +216,8 @@ def catastrophic_risk_increase(
     params = {"factor": factor, "horizon": t, "level": level, "risk": name}
     test = f"mean {name} at iteration {t} / at iteration 1 (real data only) > {factor}"
     if not np.isfinite(rt).all():
-        share = float(np.mean(~np.isfinite(rt)))
-        return Verdict(
-            1,
-            True,
-            math.inf,
-            (math.inf, math.inf),
-            test,
-            params,
-            _first(run, name, lambda v: not np.isfinite(v).all()),
-            f"the risk is infinite in {share:.1%} of replicates at iteration {t}",
-        )
+        first = _first(run, name, lambda v: not np.isfinite(v).all())
+        return _infinite_risk(1, rt, t, test, params, first)
     ratio, ci = _ratio_ci(rt, r1, level)
     mean1 = float(r1.mean())
     first = _first(run, name, lambda v: float(v.mean()) > factor * mean1)
@@ -232,17 +242,7 @@ def any_risk_increase(run: Run, *, horizon: int | None = None, level: float = 0.
     params = {"horizon": t, "level": level, "risk": name}
     test = f"one-sided paired t-test: mean({name}_{t} - {name}_1) > 0"
     if not np.isfinite(rt).all():
-        share = float(np.mean(~np.isfinite(rt)))
-        return Verdict(
-            2,
-            True,
-            math.inf,
-            (math.inf, math.inf),
-            test,
-            params,
-            None,
-            f"the risk is infinite in {share:.1%} of replicates at iteration {t}",
-        )
+        return _infinite_risk(2, rt, t, test, params, None)
     diff = rt - r1
     m, ci, _ = _mean_ci(diff, level)
     p = float(stats.ttest_1samp(diff, 0.0, alternative="greater").pvalue) if diff.std() else 1.0
@@ -434,14 +434,10 @@ def scaling_law_change(
     test = "log mean excess risk ~ a + b log n: (a, b) at the horizon vs at iteration 1"
     pairs = [(_excess(runs[n], 1), _excess(runs[n], t)) for n in sizes]
     if any(not (np.isfinite(p).all() and p.mean() > 0) for pair in pairs for p in pair):
-        return Verdict(
+        return _not_applicable(
             5,
-            None,
-            None,
-            None,
             test,
             params,
-            None,
             "not applicable: the excess risk is not positive and finite at every size",
         )
     x = np.log(np.asarray(sizes, dtype=np.float64))
@@ -523,14 +519,10 @@ def lost_modes(run: Run, *, horizon: int | None = None, level: float = 0.05) -> 
     if isinstance(s, KDE):
         test = "median over replicates of mode_mass (the weakest real mode) < 0.5"
         if s.sampler is None:
-            return Verdict(
+            return _not_applicable(
                 6,
-                None,
-                None,
-                None,
                 test,
                 params,
-                None,
                 "not applicable: the modes of given data are not known",
             )
         weakest = _at(run, "mode_mass", t)
@@ -618,14 +610,10 @@ def lost_tails(
         params |= {"tail": tail, "hallucination": hallucination}
         where = f"the real conditional shell |y - x beta| in ({zq:.2f}, {zh:.2f}) noise sds"
     else:
-        return Verdict(
+        return _not_applicable(
             7,
-            None,
-            None,
-            None,
             test,
             params,
-            None,
             "not applicable: with a given design the residual law is a mixture over "
             "its rows, not recorded",
         )
@@ -681,14 +669,10 @@ def hallucinated_data(
         zh = stats.norm.isf(0.001 / 2)
         ratio = 2 * stats.norm.sf(zh * s.noise / _regression_residual_sd(run, t)) / 0.001
     else:
-        return Verdict(
+        return _not_applicable(
             8,
-            None,
-            None,
-            None,
             test,
             params,
-            None,
             "not applicable: no level-set mass is recorded for this setting",
         )
     median, ci = _median_ci(ratio, level)
