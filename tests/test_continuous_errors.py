@@ -75,7 +75,7 @@ KDE = mc.KDE(bandwidth=0.5, samples=20)
         (G, mc.AccumulateSubsample(21), {}, "size must lie in \\[3, 20\\]"),
         (G, mc.AccumulateSubsample(5), {"method": "statistics"}, "not available"),
         (G, mc.Replace(), {"method": "exact"}, "method must be one of"),
-        (G, mc.AccumulateSubsample(5), {"iterations": 10**8, "stride": 10**8}, "too many"),
+        (G, mc.AccumulateSubsample(5), {"iterations": 10**8, "stride": 10**8}, "working memory"),
         (REG, mc.Accumulate(growth=1.5), {}, "growth must be a whole number"),
         (REG, mc.MixReal(0.5), {"method": "statistics"}, "not available"),
         (REG, mc.AccumulateSubsample(25), {}, "size must lie in \\[3, 20\\]"),
@@ -88,6 +88,21 @@ def test_bad_paradigm_or_method_for_the_setting(setting, paradigm, kw, match):
     kw = {"iterations": 3, "replicates": 2, "progress": False, **kw}
     with pytest.raises(ValueError, match=match):
         mc.simulate(setting, paradigm, **kw)
+
+
+@pytest.mark.parametrize(
+    ("setting", "paradigm", "method"),
+    [
+        (mc.LinearRegression(2, 2**31), mc.Replace(), "samples"),
+        (mc.Gaussian(0.0, 1.0, 2**32), mc.MixReal(0.5), "auto"),
+        (mc.KDE(bandwidth=0.5, samples=2**31), mc.Replace(), "auto"),
+        (mc.KDE(bandwidth=0.5, samples=10, test_size=2**31), mc.Replace(), "auto"),
+    ],
+)
+def test_runs_too_big_for_memory_are_refused_before_they_start(setting, paradigm, method):
+    """Valid but huge sizes raise ValueError up front, never an out-of-memory abort."""
+    with pytest.raises(ValueError, match="GiB of working memory"):
+        mc.simulate(setting, paradigm, iterations=3, replicates=2, method=method)
 
 
 def test_collapse_times_is_for_discrete_settings():
@@ -135,6 +150,9 @@ def test_random_arguments_raise_clear_errors_or_work(value, kind, data):
     except (TypeError, ValueError) as err:
         text = str(err)
         assert name in text or "KDE" in text, text
+        return
+    small = setting.samples <= 10_000 and getattr(setting, "test_size", 0) <= 10_000
+    if not small:  # valid but large: building it is the test, a run would only take long
         return
     run = mc.simulate(setting, mc.Replace(), iterations=3, replicates=2, rng=0, progress=False)
     for metric in setting.metric_names:

@@ -190,3 +190,12 @@ def test_kde_mode_mass_is_one_for_the_real_mixture_and_falls_when_a_mode_goes():
     np.testing.assert_allclose(m.sel(iteration=0).values, 1.0)
     assert np.isfinite(m.values).all() and (m.values >= 0).all()
     assert float(m.sel(iteration=300).min()) < 0.5  # some replicates lost a mode by then
+
+
+def test_profile_with_given_real_data_says_the_scaling_law_does_not_apply():
+    x = np.random.default_rng(10).standard_normal((30, 3))
+    reg = mc.LinearRegression(3, 30, design=x)
+    table = mc.profile(reg, rng=11, iterations=8, replicates=50).table()
+    assert table.loc[5].isna().all() and table.loc[1:4].notna().all().all()
+    with pytest.raises(TypeError, match="rng must be"):
+        mc.profile(reg, rng="seed")

@@ -21,9 +21,9 @@ __all__ = ["Profile", "profile"]
 #: (iterations, replicates) by setting: each profile runs in well under a minute on 2 cores.
 DEFAULTS = {
     LinearRegression: (100, 2000),
-    Gaussian: (200, 1000),
-    Discrete: (200, 1000),
-    KDE: (40, 40),
+    Gaussian: (200, 2000),
+    Discrete: (200, 2000),
+    KDE: (60, 100),
 }
 
 #: The excess risk each setting's scaling-law runs record.
@@ -43,8 +43,18 @@ NEEDED = {
 }
 
 
+def _fixed_real_data(setting: Setting) -> bool:
+    """Whether the real data are given (counts, a design, data points) rather than drawn: then
+    there is no law of risk against the sample size to fit."""
+    if isinstance(setting, LinearRegression):
+        return not isinstance(setting.design, str)
+    if isinstance(setting, Discrete):
+        return setting.counts is not None
+    return setting.data is not None
+
+
 def _with_samples(setting: Setting, n: int) -> Setting:
-    """The same setting with `n` samples per generation (and n real points)."""
+    """The same setting with `n` samples per generation (and n real points drawn)."""
     if isinstance(setting, LinearRegression):
         return LinearRegression(
             setting.dim, n, setting.noise, setting.beta, setting.design, setting.noise_model
@@ -206,24 +216,31 @@ def profile(
         run = simulate(
             setting, paradigm, replicates=replicates, rng=main_seed, metrics=metrics, **kw
         )
-        by_size = {
-            n: simulate(
-                _with_samples(setting, n),
-                paradigm,
-                replicates=replicates,
-                rng=s,
-                metrics=metrics,
-                **kw,
-            )
-            for n, s in zip(sizes, size_seeds, strict=True)
-        }
         runs[name] = run
+        if _fixed_real_data(setting):
+            why = "not applicable: the real data are given, so the sample size cannot vary"
+            scaling = d.Verdict(5, None, None, None, "scaling law in n", {}, None, why)
+        else:
+            by_size = {
+                n: _ends(
+                    _with_samples(setting, n),
+                    paradigm,
+                    replicates,
+                    s,
+                    SCALING[type(setting)],
+                    iterations,
+                    threads,
+                    progress,
+                )
+                for n, s in zip(sizes, size_seeds, strict=True)
+            }
+            scaling = d.scaling_law_change(by_size)
         verdicts[name] = [
             d.catastrophic_risk_increase(run),
             d.any_risk_increase(run),
             d.diverging_risk(run),
             d.collapsing_variance(run),
-            d.scaling_law_change(by_size),
+            scaling,
             d.lost_modes(run),
             d.lost_tails(run),
             d.hallucinated_data(run),

@@ -148,6 +148,16 @@ def simulate(
             f"{_memory_limit() / 2**30:,.1f} GiB; record fewer iterations with stride=, fewer "
             "metrics with metrics=, or run the replicates in ranges"
         )
+    at_once = min(len(reps), threads or os.cpu_count() or 1)
+    working = setting._working_bytes(paradigm, method, iterations) * at_once
+    if working + nbytes > _memory_limit():
+        raise ValueError(
+            f"{type(setting).__name__} with samples={setting.samples:,} needs about "
+            f"{working / 2**30:,.1f} GiB of working memory for {at_once} replicates at once "
+            f"(plus {nbytes / 2**30:,.1f} GiB of results), more than "
+            f"{_memory_limit() / 2**30:,.1f} GiB; use fewer samples (or a smaller test set), "
+            "fewer threads= or fewer iterations"
+        )
     key = root_key(rng)
     with Progress(mode, len(reps) * iterations, "generation", "simulate") as bar:
         run = KernelRun(

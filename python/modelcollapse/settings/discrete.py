@@ -165,6 +165,10 @@ class Discrete:
         """The kernel's name and item count for `paradigm`, checked against this setting."""
         return paradigm_args(paradigm, self.real_size, self.samples, unit="items")
 
+    def _working_bytes(self, paradigm: Paradigm, method: str, iterations: int) -> int:
+        """About how many bytes one replicate holds while it runs (arrays over the atoms)."""
+        return 8 * 6 * self.atoms
+
     def _simulate(self, paradigm: Paradigm, method: str, run: KernelRun) -> npt.NDArray[np.float64]:
         single_method(self, method)
         name, value = self._paradigm_args(paradigm)

@@ -10,7 +10,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from .. import _checks, _core
-from ..paradigms import AccumulateSubsample, Paradigm
+from ..paradigms import AccumulateSubsample, MixReal, Paradigm
 from ._common import KernelRun, paradigm_args, readonly
 
 #: Largest dimension (the kernels are dense: O(d^3) per generation).
@@ -179,6 +179,16 @@ class Gaussian:
     def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
         """The kernel's name and point count for `paradigm`, checked against this setting."""
         return paradigm_args(paradigm, self.real_size, self.samples, unit="points", dim=self.dim)
+
+    def _working_bytes(self, paradigm: Paradigm, method: str, iterations: int) -> int:
+        """About how many bytes one replicate holds while it runs."""
+        n, d = self.samples, self.dim
+        points = 0 if self._method(paradigm, method) == "statistics" else 2 * n * d
+        if isinstance(paradigm, MixReal):
+            points += 2 * max(n, self.real_size) * d
+        if isinstance(paradigm, AccumulateSubsample):
+            points += (self.real_size + iterations * n) * d
+        return 8 * (points + 16 * d * d)
 
     def _method(self, paradigm: Paradigm, method: str) -> str:
         """The kernel's method: sufficient statistics wherever they are exact."""

@@ -10,8 +10,8 @@ import numpy.typing as npt
 from scipy import optimize, stats
 
 from .. import _checks, _core
-from ..paradigms import Paradigm
-from ._common import KernelRun, paradigm_args, readonly
+from ..paradigms import Accumulate, AccumulateSubsample, Paradigm
+from ._common import KernelRun, paradigm_args, readonly, round_half_up
 
 #: Largest per-generation sample size.
 MAX_SAMPLES = 2**32
@@ -205,6 +205,16 @@ class KDE:
     def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
         """The kernel's name and point count for `paradigm`, checked against this setting."""
         return paradigm_args(paradigm, self.real_size, self.samples, unit="points")
+
+    def _working_bytes(self, paradigm: Paradigm, method: str, iterations: int) -> int:
+        """About how many bytes one replicate holds while it runs."""
+        n, real = self.samples, self.real_size
+        pool = real + n
+        if isinstance(paradigm, Accumulate):
+            pool = real + iterations * round_half_up(paradigm.growth * n)
+        elif isinstance(paradigm, AccumulateSubsample):
+            pool = real + iterations * n
+        return 8 * (3 * pool + 2 * n + self.test_size + real)
 
     def _simulate(self, paradigm: Paradigm, method: str, run: KernelRun) -> npt.NDArray[np.float64]:
         if method == "statistics":

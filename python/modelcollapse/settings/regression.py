@@ -135,6 +135,15 @@ class LinearRegression:
         n = self.samples
         return paradigm_args(paradigm, n, n, unit="labelled rows", dim=self.dim)
 
+    def _working_bytes(self, paradigm: Paradigm, method: str, iterations: int) -> int:
+        """About how many bytes one replicate holds while it runs."""
+        n, d = self.samples, self.dim
+        rows = self._method(paradigm, method) == "samples" or not isinstance(self.design, str)
+        values = (n * d + 3 * n if rows else 0) + 8 * d * d
+        if isinstance(paradigm, AccumulateSubsample):
+            values += (iterations + 1) * n + 2 * paradigm.size * (d + 1)
+        return 8 * values
+
     def _method(self, paradigm: Paradigm, method: str) -> str:
         if isinstance(paradigm, (Replace, Accumulate)):
             return "statistics" if method == "auto" else method
