@@ -7,6 +7,7 @@ from .paradigms import Accumulate, AccumulateSubsample, MixReal, Replace
 from .profile import Profile, profile
 from .settings import KDE, Discrete, Gaussian, GaussianMixture, LinearRegression
 from .simulate import CollapseTimes, Run, collapse_times, simulate
+from .sweep import Point, grid, sweep
 
 __all__ = [
     "KDE",
@@ -18,13 +19,16 @@ __all__ = [
     "GaussianMixture",
     "LinearRegression",
     "MixReal",
+    "Point",
     "Profile",
     "Replace",
     "Run",
     "__version__",
     "collapse_times",
     "definitions",
+    "grid",
     "profile",
     "simulate",
+    "sweep",
     "theory",
 ]
