@@ -5,21 +5,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import modelcollapse as mc
+from modelcollapse import testing
 
-weights_st = st.lists(
-    st.floats(min_value=0.0, max_value=100.0, allow_nan=False), min_size=1, max_size=12
-).filter(lambda w: sum(w) > 0)
-counts_st = st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=12).filter(
-    lambda c: sum(c) > 0
-)
-
-
-@st.composite
-def settings(draw):
-    samples = draw(st.integers(min_value=1, max_value=60))
-    if draw(st.booleans()):
-        return mc.Discrete(weights=draw(weights_st), samples=samples)
-    return mc.Discrete(counts=draw(counts_st), samples=samples)
+#: Small discrete settings from weights or counts (the library's public strategy).
+settings = testing.discrete_settings
 
 
 @st.composite
