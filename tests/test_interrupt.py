@@ -22,6 +22,8 @@ LONG_RUNS = {
     "iterations=10**6, replicates=4, stride=10**5, metrics='logdet', progress=False)",
     "regression": "mc.simulate(mc.LinearRegression(50, 100), mc.Accumulate(), "
     "iterations=10**7, replicates=4, stride=10**6, progress=False)",
+    "sweep": "mc.sweep(mc.grid({'d': mc.Discrete(weights=np.ones(2000), samples=10**9)}, "
+    "[mc.Replace()]), replicates=4, iterations=10**7, stride=10**6, progress=False)",
     "kde": "mc.simulate(mc.KDE(bandwidth=0.1, samples=2000, test_size=2000), mc.Accumulate(), "
     "iterations=10**5, replicates=2, progress=False)",
 }

@@ -82,8 +82,9 @@ class _InProcess(Executor):
         future: Future[Any] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as err:  # handed to the caller through the future
+        except Exception as err:  # handed to the caller through the future
             future.set_exception(err)
+        # KeyboardInterrupt is not caught: Ctrl-C stops the sweep at once
         return future
 
 
@@ -134,12 +135,21 @@ def sweep(
             tasks.append((i, start, args))
     results: dict[tuple[int, int], dict[str, np.ndarray]] = {}
     mode = _checks.progress_mode(progress)
-    with Progress(mode, len(tasks), "chunk", "sweep") as bar:
-        futures = [(i, start, executor.submit(_run_chunk, *args)) for i, start, args in tasks]
-        for done, (i, start, future) in enumerate(futures, 1):
-            results[(i, start)] = future.result()
-            if bar.callback is not None:
-                bar.callback(done)
+    # one bar over the chunks, counted in replicates so that tqdm shows replicates per second
+    with Progress(mode, len(points) * replicates, "replicate", "sweep") as bar:
+        futures: list[tuple[int, int, Future[Any]]] = []
+        try:
+            futures += [(i, start, executor.submit(_run_chunk, *args)) for i, start, args in tasks]
+            done = 0
+            for i, start, future in futures:
+                results[(i, start)] = future.result()
+                done += min(chunk, replicates - start)
+                if bar.callback is not None:
+                    bar.callback(done)
+        except KeyboardInterrupt:
+            for _, _, future in futures:
+                future.cancel()  # chunks not yet started never start
+            raise
     return _gather(points, results, replicates, iterations, stride, seeds)
 
 
