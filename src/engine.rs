@@ -11,38 +11,19 @@ use crate::rng::{fast_rng, FastRng, RootKey};
 /// roughly floating-point operations) has been done, about a millisecond.
 const CHECK_WORK: u64 = 1 << 20;
 
-/// What to record: `iterations` generations after the real distribution, every `stride`-th one,
-/// `metrics` values each.
+/// What to record: `iterations` generations after the real distribution, every `stride`-th one.
 #[derive(Debug, Clone, Copy)]
 pub struct Recording {
     /// Generations after the real distribution (iteration 0).
     pub iterations: u64,
     /// Record iterations 0, stride, 2 stride, ... up to `iterations`.
     pub stride: u64,
-    /// Values recorded per iteration.
-    pub metrics: usize,
 }
 
 impl Recording {
     /// Number of recorded iterations.
     pub fn recorded(&self) -> usize {
         (self.iterations / self.stride + 1) as usize
-    }
-
-    /// Values per replicate in the output.
-    pub fn row_len(&self) -> usize {
-        self.recorded() * self.metrics
-    }
-
-    /// Refuse an empty recording.
-    pub fn check(&self) -> SimResult<()> {
-        if self.stride == 0 {
-            return Err(invalid("stride", "must be at least 1"));
-        }
-        if self.metrics == 0 {
-            return Err(invalid("metrics", "must name at least one metric"));
-        }
-        Ok(())
     }
 }
 
@@ -59,11 +40,12 @@ pub trait Generation {
     fn work(&mut self) -> u64;
 }
 
-/// Run replicates `first..first + replicates`. `start` builds a replicate's generation-1 model
-/// (the fit to its real data) from the replicate's stream. The output has shape (replicates,
-/// metrics, recorded), row-major.
+/// Run replicates `first..first + replicates`, recording `metrics` values per recorded iteration.
+/// `start` builds a replicate's generation-1 model (the fit to its real data) from the
+/// replicate's stream. The output has shape (replicates, metrics, recorded), row-major.
 pub fn simulate<G, F>(
     recording: Recording,
+    metrics: usize,
     key: &RootKey,
     first: u64,
     replicates: usize,
@@ -74,9 +56,14 @@ where
     G: Generation,
     F: Fn(&mut FastRng) -> G + Sync,
 {
-    recording.check()?;
+    if recording.stride == 0 {
+        return Err(invalid("stride", "must be at least 1"));
+    }
+    if metrics == 0 {
+        return Err(invalid("metrics", "must name at least one metric"));
+    }
     let recorded = recording.recorded();
-    let row_len = recording.row_len();
+    let row_len = recorded * metrics;
     let total = replicates
         .checked_mul(row_len)
         .ok_or_else(|| invalid("replicates", "the result would not fit in memory"))?;

@@ -1012,13 +1012,16 @@ pub fn simulate(
              matters); use the samples method",
         ));
     }
-    if recording.metrics != metrics.len() {
-        return Err(invalid("metrics", "recording and metric list disagree"));
-    }
     let initial = setting.real_metrics(metrics);
-    engine::simulate(recording, key, first, replicates, control, |rng| {
-        GaussianModel::start(setting, paradigm, method, metrics, &initial, rng)
-    })
+    engine::simulate(
+        recording,
+        metrics.len(),
+        key,
+        first,
+        replicates,
+        control,
+        |rng| GaussianModel::start(setting, paradigm, method, metrics, &initial, rng),
+    )
 }
 
 #[cfg(test)]

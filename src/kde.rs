@@ -657,12 +657,15 @@ pub fn simulate(
     control: &Control,
 ) -> SimResult<Vec<f64>> {
     setting.check_paradigm(paradigm, recording.iterations)?;
-    if recording.metrics != metrics.len() {
-        return Err(invalid("metrics", "recording and metric list disagree"));
-    }
-    engine::simulate(recording, key, first, replicates, control, |rng| {
-        KdeModel::start(setting, paradigm, metrics, rng)
-    })
+    engine::simulate(
+        recording,
+        metrics.len(),
+        key,
+        first,
+        replicates,
+        control,
+        |rng| KdeModel::start(setting, paradigm, metrics, rng),
+    )
 }
 
 #[cfg(test)]

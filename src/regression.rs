@@ -670,9 +670,6 @@ pub fn simulate(
              use the samples method",
         ));
     }
-    if recording.metrics != metrics.len() {
-        return Err(invalid("metrics", "recording and metric list disagree"));
-    }
     if setting.noise_model == NoiseModel::Known
         && metrics.contains(&RegressionMetric::NoiseEstimate)
     {
@@ -682,9 +679,15 @@ pub fn simulate(
         ));
     }
     let initial = setting.real_metrics(metrics);
-    engine::simulate(recording, key, first, replicates, control, |rng| {
-        RegressionModel::start(setting, paradigm, method, metrics, &initial, rng)
-    })
+    engine::simulate(
+        recording,
+        metrics.len(),
+        key,
+        first,
+        replicates,
+        control,
+        |rng| RegressionModel::start(setting, paradigm, method, metrics, &initial, rng),
+    )
 }
 
 #[cfg(test)]

@@ -28,11 +28,7 @@ pub(crate) fn recording<M>(
         .iter()
         .map(|m| parse(m))
         .collect::<Result<Vec<_>, _>>()?;
-    let recording = Recording {
-        iterations,
-        stride,
-        metrics: metrics.len(),
-    };
+    let recording = Recording { iterations, stride };
     Ok((metrics, recording))
 }
 
