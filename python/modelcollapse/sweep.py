@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +21,11 @@ import numpy as np
 import xarray as xr
 
 from . import _checks
+from ._checkpoint import ChunkStore, describe
 from ._progress import Progress
 from .paradigms import Paradigm, check_paradigm
 from .settings import Setting, check_setting
-from .simulate import simulate
+from .simulate import _version, simulate
 
 __all__ = ["Point", "grid", "sweep"]
 
@@ -75,21 +77,8 @@ def _run_chunk(
     return {name: run.metrics[name].values.astype(np.float64) for name in run.metrics.data_vars}
 
 
-class _InProcess(Executor):
-    """Runs each task when it is submitted (the Rust thread pool parallelises within it)."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as err:  # handed to the caller through the future
-            future.set_exception(err)
-        # KeyboardInterrupt is not caught: Ctrl-C stops the sweep at once
-        return future
-
-
 def sweep(
-    points: Iterable[Point],
+    points: Iterable[Point | tuple[Any, ...]],
     *,
     replicates: int,
     iterations: int,
@@ -98,6 +87,7 @@ def sweep(
     stride: int = 1,
     chunk: int | None = None,
     executor: Executor | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
     threads: int | None = None,
     progress: bool | None = None,
 ) -> xr.Dataset:
@@ -105,52 +95,142 @@ def sweep(
     (point, replicate, iteration); coordinates along ``point`` are each point's labels and the
     reprs ``setting_repr`` and ``paradigm_repr``.
 
+    ``points`` are `Point` objects or ``(setting, paradigm[, labels])`` tuples (see `grid`).
     ``metrics`` names metrics to record wherever a point's setting has them (default: all of each
     setting's); a metric a point's setting lacks is NaN there. ``chunk`` is the replicates per
-    task (default: a quarter of a point's replicates, at least 1). The result is bit-identical for
-    any executor, chunk and worker count.
+    task (default: a quarter of a point's replicates, at least 1). ``executor`` is any
+    `concurrent.futures.Executor` (default: in-process, one chunk after another, each on the Rust
+    thread pool); ``dask.distributed.Client(...).get_executor()`` runs the chunks on a cluster.
+    The result is bit-identical for any executor, chunk and worker count.
+
+    ``checkpoint`` is a directory: each finished chunk is written there as a Parquet file as it
+    completes, beside ``sweep.json`` naming the sweep's arguments and library version. A rerun
+    with the same arguments reads the finished chunks back and computes only the others, giving
+    the same result as an uninterrupted run; a rerun with different arguments is refused with a
+    ``ValueError``. A killed sweep loses only the chunks in flight. Checkpoints need a fixed
+    ``rng`` seed, and a directory serves one sweep process at a time.
     """
-    points = list(points)
-    if not points or not all(isinstance(p, Point) for p in points):
-        raise TypeError("points must be a non-empty list of mc.sweep Point objects (see mc.grid)")
+    points = [_as_point(p) for p in _non_empty(points)]
     replicates = _checks.integer("replicates", replicates, minimum=1, maximum=2**40)
     iterations = _checks.integer("iterations", iterations, minimum=0, maximum=2**40)
     stride = _checks.integer("stride", stride, minimum=1, maximum=2**40)
     chunk = _checks.integer(
         "chunk", chunk if chunk is not None else max(math.ceil(replicates / 4), 1), minimum=1
     )
+    threads = _checks.optional_threads(threads)
+    mode = _checks.progress_mode(progress)
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(f"executor must be a concurrent.futures.Executor or None, got {executor!r}")
+    if checkpoint is not None and rng is None:
+        raise ValueError(
+            "checkpoint needs a fixed rng seed (an int or a SeedSequence): with rng=None every "
+            "run draws fresh entropy, so a rerun could not continue the sweep"
+        )
     root = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+    spawned_before = root.n_children_spawned
     seeds = root.spawn(len(points))
-    executor = executor if executor is not None else _InProcess()
-    tasks = []
-    for i, point in enumerate(points):
-        names = None
-        if metrics is not None:
-            names = [m for m in metrics if m in point.setting.metric_names]
-            if not names:
-                raise ValueError(f"none of metrics={list(metrics)} applies to point {i}")
+    names = [_point_metrics(i, point, metrics) for i, point in enumerate(points)]
+    recorded = iterations // stride + 1
+    store = None
+    if checkpoint is not None:
+        manifest = {
+            "modelcollapse_version": _version(),
+            "replicates": replicates,
+            "iterations": iterations,
+            "stride": stride,
+            "chunk": chunk,
+            "seed": {
+                "entropy": describe(root.entropy),
+                "spawn_key": describe(root.spawn_key),
+                "children_spawned_before": spawned_before,
+            },
+            "points": [
+                {
+                    "setting": describe(p.setting),
+                    "paradigm": describe(p.paradigm),
+                    "labels": describe(dict(p.labels)),
+                    "metrics": names[i],
+                }
+                for i, p in enumerate(points)
+            ],
+        }
+        store = ChunkStore(checkpoint, manifest)
+
+    results: dict[tuple[int, int], dict[str, np.ndarray]] = {}
+    todo = []
+    for i in range(len(points)):
         for start in range(0, replicates, chunk):
             stop = min(start + chunk, replicates)
-            args = (point, seeds[i], start, stop, iterations, stride, names, threads)
-            tasks.append((i, start, args))
-    results: dict[tuple[int, int], dict[str, np.ndarray]] = {}
-    mode = _checks.progress_mode(progress)
+            known = store.load(i, start, stop, names[i], recorded) if store else None
+            if known is not None:
+                results[(i, start)] = known
+            else:
+                todo.append((i, start, stop))
+
+    def finish(i: int, start: int, stop: int, arrays: dict[str, np.ndarray]) -> None:
+        if store is not None:
+            store.save(i, start, stop, arrays)
+        results[(i, start)] = arrays
+
+    def task(i: int, start: int, stop: int) -> tuple[Any, ...]:
+        return (points[i], seeds[i], start, stop, iterations, stride, names[i], threads)
+
     # one bar over the chunks, counted in replicates so that tqdm shows replicates per second
-    with Progress(mode, len(points) * replicates, "replicate", "sweep") as bar:
-        futures: list[tuple[int, int, Future[Any]]] = []
-        try:
-            futures += [(i, start, executor.submit(_run_chunk, *args)) for i, start, args in tasks]
-            done = 0
-            for i, start, future in futures:
-                results[(i, start)] = future.result()
-                done += min(chunk, replicates - start)
-                if bar.callback is not None:
-                    bar.callback(done)
-        except KeyboardInterrupt:
-            for _, _, future in futures:
-                future.cancel()  # chunks not yet started never start
-            raise
+    with Progress(mode, sum(stop - start for _, start, stop in todo), "replicate", "sweep") as bar:
+        done = 0
+        if executor is None:
+            for i, start, stop in todo:  # each chunk is saved before the next one starts
+                finish(i, start, stop, _run_chunk(*task(i, start, stop)))
+                done += stop - start
+                bar(done)
+        else:
+            futures: dict[Future[Any], tuple[int, int, int]] = {}
+            try:
+                for i, start, stop in todo:
+                    futures[executor.submit(_run_chunk, *task(i, start, stop))] = (i, start, stop)
+                for future in as_completed(futures):
+                    i, start, stop = futures[future]
+                    finish(i, start, stop, future.result())
+                    done += stop - start
+                    bar(done)
+            except BaseException:
+                for future in futures:
+                    future.cancel()  # chunks not yet started never start
+                raise
     return _gather(points, results, replicates, iterations, stride, seeds)
+
+
+def _non_empty(points: Any) -> list[Any]:
+    what = "points must be a non-empty list of mc.Point (see mc.grid)"
+    if isinstance(points, (str, bytes, Point)) or not isinstance(points, Iterable):
+        raise TypeError(f"{what}, got {points!r}")
+    points = list(points)
+    if not points:
+        raise TypeError(f"{what}, got none")
+    return points
+
+
+def _as_point(point: Any) -> Point:
+    """A `Point`, or a (setting, paradigm[, labels]) tuple made into one."""
+    if isinstance(point, Point):
+        return point
+    if isinstance(point, tuple) and len(point) in (2, 3):
+        return Point(*point)
+    raise TypeError(
+        f"each point must be an mc.Point or a (setting, paradigm[, labels]) tuple, got {point!r}"
+    )
+
+
+def _point_metrics(i: int, point: Point, metrics: Sequence[str] | None) -> list[str]:
+    """The metrics recorded at point i: the requested ones its setting has (default: all)."""
+    if metrics is None:
+        return list(point.setting.metric_names)
+    if isinstance(metrics, str) or not all(isinstance(m, str) for m in metrics):
+        raise TypeError(f"metrics must be a list of metric names, got {metrics!r}")
+    names = [m for m in metrics if m in point.setting.metric_names]
+    if not names:
+        raise ValueError(f"none of metrics={list(metrics)} applies to point {i}")
+    return names
 
 
 def _gather(
@@ -176,10 +256,8 @@ def _gather(
     }
     for key in sorted({k for p in points for k in p.labels}):
         coords[key] = ("point", [p.labels.get(key) for p in points])
-    from . import __version__
-
     attrs = {
-        "modelcollapse_version": __version__,
+        "modelcollapse_version": _version(),
         "seed_entropy": str(seeds[0].entropy),
         "iterations": iterations,
         "stride": stride,

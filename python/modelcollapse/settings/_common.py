@@ -25,10 +25,22 @@ def round_half_up(x: float) -> int:
 
 
 def readonly(a: np.ndarray) -> np.ndarray:
-    """A C-contiguous, read-only copy-or-view of `a` (settings are immutable)."""
-    a = np.ascontiguousarray(a)
+    """A C-contiguous, aligned, read-only copy-or-view of `a` (settings are immutable)."""
+    a = np.require(a, requirements=["C_CONTIGUOUS", "ALIGNED"])
     a.flags.writeable = False
     return a
+
+
+class ArraySetting:
+    """Base of settings holding arrays: unpickled arrays are made contiguous, aligned and
+    read-only again (Dask's serialisation hands over arrays at unaligned offsets, which the Rust
+    kernels cannot take)."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            if isinstance(value, np.ndarray):
+                value = readonly(value)
+            object.__setattr__(self, name, value)
 
 
 def single_method(setting: object, method: str) -> None:

@@ -12,6 +12,7 @@ from .. import _checks, _core
 from .._rng import RootKey
 from ..paradigms import Paradigm
 from ._common import (
+    ArraySetting,
     KernelRun,
     ProgressCallback,
     paradigm_args,
@@ -76,7 +77,7 @@ def _counts_array(counts: Any) -> npt.NDArray[np.uint64]:
 
 
 @dataclass(frozen=True, init=False, eq=False, repr=False)
-class Discrete:
+class Discrete(ArraySetting):
     """A categorical distribution refit by multinomial resampling (paper Sec. 4.4's histogram;
     under Replace, each atom's count is a Wright-Fisher chain).
 

@@ -11,7 +11,7 @@ from scipy import stats
 
 from .. import _checks, _core
 from ..paradigms import AccumulateSubsample, MixReal, Paradigm
-from ._common import KernelRun, paradigm_args, readonly
+from ._common import ArraySetting, KernelRun, paradigm_args, readonly
 
 #: Largest dimension (the kernels are dense: O(d^3) per generation).
 MAX_DIM = 1024
@@ -59,7 +59,7 @@ def _real_data(data: Any, dim: int, univariate: bool) -> npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, init=False, eq=False, repr=False)
-class Gaussian:
+class Gaussian(ArraySetting):
     """Gaussian refits (paper Sec. 2.1, after Shumailov et al.): each model is the sample mean
     and covariance of its training set; the next generation draws ``samples`` points from it.
 

@@ -11,7 +11,7 @@ from scipy import optimize, stats
 
 from .. import _checks, _core
 from ..paradigms import Accumulate, AccumulateSubsample, Paradigm
-from ._common import KernelRun, paradigm_args, readonly, round_half_up
+from ._common import ArraySetting, KernelRun, paradigm_args, readonly, round_half_up
 
 #: Largest per-generation sample size.
 MAX_SAMPLES = 2**32
@@ -87,7 +87,7 @@ def _points(name: str, value: Any) -> npt.NDArray[np.float64]:
 
 
 @dataclass(frozen=True, init=False, eq=False, repr=False)
-class KDE:
+class KDE(ArraySetting):
     """A one-dimensional Gaussian kernel density estimator with a fixed ``bandwidth`` h, refit to
     its training set and sampled by picking a training point and adding N(0, h^2) noise (paper
     Sec. 4.4, after Kazdan et al. 2024).

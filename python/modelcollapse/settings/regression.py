@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from .. import _checks, _core
 from ..paradigms import Accumulate, AccumulateSubsample, Paradigm, Replace
-from ._common import KernelRun, paradigm_args, readonly
+from ._common import ArraySetting, KernelRun, paradigm_args, readonly
 
 #: Largest dimension.
 MAX_DIM = 1024
@@ -21,7 +21,7 @@ _ALL_METRICS = tuple(_core.regression_metric_names())
 
 
 @dataclass(frozen=True, init=False, eq=False, repr=False)
-class LinearRegression:
+class LinearRegression(ArraySetting):
     """Linear regression refit by OLS on its own synthetic labels (paper Appendix A, after
     Gerstgrasser et al. and Dohmatob et al.).
 
