@@ -69,32 +69,51 @@ def test_rng_forms_follow_spec_7():
     np.testing.assert_array_equal(values(fresh), run(np.random.SeedSequence(entropy)))
 
 
+#: Every setting under every paradigm, small enough to run many times.
+ALL_SETTINGS = {
+    "discrete": mc.Discrete(weights=np.arange(1, 30), samples=200),
+    "gaussian": mc.Gaussian(np.zeros(3), np.eye(3) + 0.5, 30),
+    "regression": mc.LinearRegression(4, 40, noise_model="estimated"),
+    "kde": mc.KDE(bandwidth=0.3, samples=60, test_size=50),
+}
+ALL_PARADIGMS = [mc.Replace(), mc.Accumulate(), mc.AccumulateSubsample(50), mc.MixReal(0.4)]
+
 SCRIPT = """
-import hashlib, numpy as np, modelcollapse as mc
-s = mc.Discrete(weights=np.arange(1, 30), samples=200)
-run = mc.simulate(s, mc.Replace(), iterations=80, replicates=64, rng=99)
-t = mc.collapse_times(s, replicates=64, rng=99)
+import hashlib, sys, numpy as np, modelcollapse as mc
+sys.path.insert(0, {tests!r})
+from test_streams import ALL_PARADIGMS, ALL_SETTINGS
 h = hashlib.sha256()
-for name in run.metrics.data_vars:
-    h.update(np.ascontiguousarray(run.metrics[name].values).tobytes())
+def add(ds):
+    for name in sorted(ds.data_vars):
+        h.update(np.ascontiguousarray(ds[name].values).tobytes())
+for setting in ALL_SETTINGS.values():
+    for paradigm in ALL_PARADIGMS:
+        add(mc.simulate(setting, paradigm, iterations=12, replicates=9, rng=99).metrics)
+t = mc.collapse_times(ALL_SETTINGS["discrete"], replicates=64, rng=99)
 h.update(t.times.tobytes())
+add(mc.sweep(mc.grid(ALL_SETTINGS, ALL_PARADIGMS), replicates=5, iterations=6, rng=7, chunk=2))
 print(h.hexdigest())
 """
 
 
 def test_rayon_num_threads_does_not_change_results():
     digests = set()
+    script = SCRIPT.format(tests=os.path.dirname(__file__))
     for threads in ("1", "2", "4"):
         env = dict(os.environ, RAYON_NUM_THREADS=threads)
         out = subprocess.run(
-            [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
         )
         digests.add(out.stdout.strip())
     assert len(digests) == 1
 
 
-def test_repeated_calls_give_identical_bytes():
-    a = mc.simulate(SETTING, mc.Accumulate(), iterations=30, replicates=10, rng=1)
-    b = mc.simulate(SETTING, mc.Accumulate(), iterations=30, replicates=10, rng=1)
-    digest = [hashlib.sha256(values(r).tobytes()).hexdigest() for r in (a, b)]
-    assert digest[0] == digest[1]
+@pytest.mark.parametrize("paradigm", ALL_PARADIGMS, ids=repr)
+@pytest.mark.parametrize("name", ALL_SETTINGS)
+def test_repeated_calls_give_identical_bytes(name, paradigm):
+    setting = ALL_SETTINGS[name]
+    digests = set()
+    for threads in (None, 1, 2, None):
+        run = mc.simulate(setting, paradigm, iterations=15, replicates=10, rng=1, threads=threads)
+        digests.add(hashlib.sha256(values(run).tobytes()).hexdigest())
+    assert len(digests) == 1
