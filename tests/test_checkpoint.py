@@ -160,6 +160,8 @@ def test_arrays_in_settings_are_compared_by_content(tmp_path):
 
 
 def test_checkpoint_arguments_are_checked(tmp_path):
+    with pytest.raises(TypeError, match="checkpoint must be a directory path"):
+        mc.sweep(GRID, checkpoint=5, **KW)
     with pytest.raises(ValueError, match="needs a fixed rng seed"):
         mc.sweep(GRID, checkpoint=tmp_path, **{**KW, "rng": None})
     (tmp_path / "file").write_text("")

@@ -121,6 +121,10 @@ def sweep(
     mode = _checks.progress_mode(progress)
     if executor is not None and not isinstance(executor, Executor):
         raise TypeError(f"executor must be a concurrent.futures.Executor or None, got {executor!r}")
+    if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
+        raise TypeError(
+            f"checkpoint must be a directory path (str or Path) or None, got {checkpoint!r}"
+        )
     if checkpoint is not None and rng is None:
         raise ValueError(
             "checkpoint needs a fixed rng seed (an int or a SeedSequence): with rng=None every "
