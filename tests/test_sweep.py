@@ -108,3 +108,17 @@ def test_settings_unpickled_from_unaligned_buffers_still_run(name):
     got = mc.simulate(copy, mc.Replace(), **kw).metrics
     for metric in want.data_vars:
         np.testing.assert_array_equal(got[metric].values, want[metric].values)
+
+
+def test_rng_takes_every_form_simulate_takes():
+    kw = {**KW, "replicates": 3}
+    del kw["rng"]
+    seeded = mc.sweep(GRID[:1], rng=np.random.SeedSequence(5), **kw)
+    np.testing.assert_array_equal(mc.sweep(GRID[:1], rng=5, **kw).entropy, seeded.entropy)
+    np.testing.assert_array_equal(mc.sweep(GRID[:1], rng=np.int64(5), **kw).entropy, seeded.entropy)
+    a = mc.sweep(GRID[:1], rng=np.random.default_rng(1), **kw)
+    b = mc.sweep(GRID[:1], rng=np.random.default_rng(1), **kw)
+    np.testing.assert_array_equal(a.entropy, b.entropy)
+    for bad, error in [(True, TypeError), (-1, ValueError), ("5", TypeError), (1.5, TypeError)]:
+        with pytest.raises(error, match="rng must be"):
+            mc.sweep(GRID[:1], rng=bad, **kw)

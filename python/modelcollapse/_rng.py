@@ -54,3 +54,15 @@ def root_key(rng: RNGLike) -> RootKey:
         )
     state = seq.generate_state(4, np.uint64)
     return RootKey(words=tuple(int(w) for w in state), seed=seed)  # type: ignore[arg-type]
+
+
+def seed_sequence(rng: RNGLike) -> np.random.SeedSequence:
+    """The `rng` argument as a SeedSequence to spawn from (sweeps spawn one per point). None draws
+    fresh OS entropy; a Generator is advanced by four draws, which become the entropy."""
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if isinstance(rng, np.random.Generator):
+        drawn = rng.integers(0, np.iinfo(np.uint64).max, size=4, dtype=np.uint64, endpoint=True)
+        return np.random.SeedSequence([int(w) for w in drawn])
+    root_key(rng)  # the same checks and messages as every other entry point
+    return np.random.SeedSequence(None if rng is None else int(rng))  # type: ignore[arg-type]

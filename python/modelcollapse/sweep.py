@@ -23,6 +23,7 @@ import xarray as xr
 from . import _checks
 from ._checkpoint import ChunkStore, describe
 from ._progress import Progress
+from ._rng import RNGLike, seed_sequence
 from .paradigms import Paradigm, check_paradigm
 from .settings import Setting, check_setting
 from .simulate import _version, simulate
@@ -82,7 +83,7 @@ def sweep(
     *,
     replicates: int,
     iterations: int,
-    rng: int | np.random.SeedSequence | None = None,
+    rng: RNGLike = None,
     metrics: Sequence[str] | None = None,
     stride: int = 1,
     chunk: int | None = None,
@@ -130,7 +131,7 @@ def sweep(
             "checkpoint needs a fixed rng seed (an int or a SeedSequence): with rng=None every "
             "run draws fresh entropy, so a rerun could not continue the sweep"
         )
-    root = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+    root = seed_sequence(rng)
     spawned_before = root.n_children_spawned
     seeds = root.spawn(len(points))
     names = [_point_metrics(i, point, metrics) for i, point in enumerate(points)]
