@@ -122,3 +122,9 @@ def test_rng_takes_every_form_simulate_takes():
     for bad, error in [(True, TypeError), (-1, ValueError), ("5", TypeError), (1.5, TypeError)]:
         with pytest.raises(error, match="rng must be"):
             mc.sweep(GRID[:1], rng=bad, **kw)
+
+
+def test_a_result_too_large_for_memory_is_refused_before_any_work():
+    with pytest.raises(ValueError, match="stride=") as err:
+        mc.sweep(GRID, replicates=10**9, iterations=10**4, rng=1, progress=False)
+    assert err.match("GiB")

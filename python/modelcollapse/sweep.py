@@ -26,7 +26,7 @@ from ._progress import Progress
 from ._rng import RNGLike, seed_sequence
 from .paradigms import Paradigm, check_paradigm
 from .settings import Setting, check_setting
-from .simulate import _version, simulate
+from .simulate import _memory_limit, _version, simulate
 
 __all__ = ["Point", "grid", "sweep"]
 
@@ -75,7 +75,12 @@ def _run_chunk(
         threads=threads,
         progress=False,
     )
-    return {name: run.metrics[name].values.astype(np.float64) for name in run.metrics.data_vars}
+    # views of simulate's one (replicate, metric, iteration) buffer, not copies (only an integer
+    # column such as support_size is converted); a view pickles just its own values
+    return {
+        name: np.asarray(run.metrics[name].values, dtype=np.float64)
+        for name in run.metrics.data_vars
+    }
 
 
 def sweep(
@@ -136,6 +141,7 @@ def sweep(
     seeds = root.spawn(len(points))
     names = [_point_metrics(i, point, metrics) for i, point in enumerate(points)]
     recorded = iterations // stride + 1
+    _check_result_size(points, names, replicates, recorded)
     store = None
     if checkpoint is not None:
         manifest = {
@@ -161,21 +167,23 @@ def sweep(
         }
         store = ChunkStore(checkpoint, manifest)
 
-    results: dict[tuple[int, int], dict[str, np.ndarray]] = {}
+    # the result's arrays, allocated once; each chunk is written into them as it arrives and
+    # then dropped, so a sweep holds its result plus the chunks in flight, never the chunks too
+    data = _allocate(points, names, replicates, recorded)
     todo = []
     for i in range(len(points)):
         for start in range(0, replicates, chunk):
             stop = min(start + chunk, replicates)
             known = store.load(i, start, stop, names[i], recorded) if store else None
             if known is not None:
-                results[(i, start)] = known
+                _place(data, i, start, known)
             else:
                 todo.append((i, start, stop))
 
     def finish(i: int, start: int, stop: int, arrays: dict[str, np.ndarray]) -> None:
         if store is not None:
             store.save(i, start, stop, arrays)
-        results[(i, start)] = arrays
+        _place(data, i, start, arrays)
 
     def task(i: int, start: int, stop: int) -> tuple[Any, ...]:
         return (points[i], seeds[i], start, stop, iterations, stride, names[i], threads)
@@ -194,7 +202,7 @@ def sweep(
                 for i, start, stop in todo:
                     futures[executor.submit(_run_chunk, *task(i, start, stop))] = (i, start, stop)
                 for future in as_completed(futures):
-                    i, start, stop = futures[future]
+                    i, start, stop = futures.pop(future)  # a kept future keeps its result alive
                     finish(i, start, stop, future.result())
                     done += stop - start
                     bar(done)
@@ -202,7 +210,7 @@ def sweep(
                 for future in futures:
                     future.cancel()  # chunks not yet started never start
                 raise
-    return _gather(points, results, replicates, iterations, stride, seeds)
+    return _gather(points, data, replicates, iterations, stride, seeds)
 
 
 def _non_empty(points: Any) -> list[Any]:
@@ -238,20 +246,50 @@ def _point_metrics(i: int, point: Point, metrics: Sequence[str] | None) -> list[
     return names
 
 
+def _check_result_size(
+    points: list[Point], names: list[list[str]], replicates: int, recorded: int
+) -> None:
+    """Refuse a sweep whose result would not fit in memory, before any work is done."""
+    metrics = len({n for point_names in names for n in point_names})
+    size = 8 * len(points) * replicates * recorded * metrics
+    if size > _memory_limit():
+        raise ValueError(
+            f"this sweep's result would take {size / 2**30:,.1f} GiB ({len(points)} points x "
+            f"{replicates:,} replicates x {recorded:,} recorded iterations x {metrics} metrics, "
+            f"float64), more than the {_memory_limit() / 2**30:,.1f} GiB allowed (half the "
+            "memory): record fewer iterations with stride=, fewer metrics with metrics=, or "
+            "fewer replicates"
+        )
+
+
+def _allocate(
+    points: list[Point], names: list[list[str]], replicates: int, recorded: int
+) -> dict[str, np.ndarray]:
+    """One (point, replicate, iteration) array per metric recorded at any point; NaN at the
+    points whose setting lacks the metric (only those slots are filled here)."""
+    data = {}
+    for name in sorted({n for point_names in names for n in point_names}):
+        data[name] = np.empty((len(points), replicates, recorded))
+        for i, point_names in enumerate(names):
+            if name not in point_names:
+                data[name][i] = np.nan
+    return data
+
+
+def _place(data: dict[str, np.ndarray], i: int, start: int, arrays: dict[str, np.ndarray]) -> None:
+    """Write a chunk (replicates start.. of point i) into the result's arrays."""
+    for name, values in arrays.items():
+        data[name][i, start : start + values.shape[0]] = values
+
+
 def _gather(
     points: list[Point],
-    results: dict[tuple[int, int], dict[str, np.ndarray]],
+    data: dict[str, np.ndarray],
     replicates: int,
     iterations: int,
     stride: int,
     seeds: list[np.random.SeedSequence],
 ) -> xr.Dataset:
-    recorded = iterations // stride + 1
-    names = sorted({name for chunk in results.values() for name in chunk})
-    data = {name: np.full((len(points), replicates, recorded), np.nan) for name in names}
-    for (i, start), chunk in results.items():
-        for name, values in chunk.items():
-            data[name][i, start : start + values.shape[0]] = values
     coords: dict[str, Any] = {
         "point": np.arange(len(points)),
         "replicate": np.arange(replicates),
