@@ -21,6 +21,7 @@ pub use crate::paradigm::Paradigm;
 use crate::rng::{replicate_rng, RootKey};
 use crate::sampling::{
     hypergeometric, multinomial, multinomial_weights, starts_group, FixedBinomial,
+    HypergeometricScratch,
 };
 
 /// Largest sample size per generation: counts stay exact in f64 arithmetic below 2^53.
@@ -187,6 +188,8 @@ struct Chain<'a> {
     scratch2: Vec<u64>,
     /// Scratch for `multinomial`'s grouped draws.
     owner: Vec<u32>,
+    /// Scratch for `hypergeometric`.
+    without: HypergeometricScratch,
     support: usize,
     generation: u64,
     /// Binomial(D, j / D) tables for Replace's first draw of each generation, when D is small.
@@ -238,6 +241,7 @@ impl<'a> Chain<'a> {
             scratch: vec![0; len],
             scratch2: vec![0; len],
             owner: Vec::new(),
+            without: HypergeometricScratch::default(),
             support: len,
             generation: 1,
             fixed,
@@ -284,7 +288,14 @@ impl<'a> Chain<'a> {
                     *p += x;
                 }
                 self.pool_total += d;
-                hypergeometric(rng, size, &self.pool, self.pool_total, &mut self.model);
+                hypergeometric(
+                    rng,
+                    size,
+                    &self.pool,
+                    self.pool_total,
+                    &mut self.model,
+                    &mut self.without,
+                );
                 self.model_total = size;
                 self.support = count_nonzero(&self.model);
             }
@@ -306,6 +317,7 @@ impl<'a> Chain<'a> {
                     &self.real,
                     self.real_total,
                     &mut self.scratch2,
+                    &mut self.without,
                 );
                 for ((m, a), b) in self.model.iter_mut().zip(&self.scratch).zip(&self.scratch2) {
                     *m = a + b;
@@ -400,6 +412,24 @@ impl<'a> Chain<'a> {
 
     fn collapsed(&self) -> bool {
         self.support <= 1
+    }
+
+    /// Whether no later model can have a single atom: every training set keeps all the real data
+    /// (Accumulate), or a share of it that must span two atoms (MixReal drawing more real items
+    /// than all but the largest real atom hold). Such a replicate is censored at once rather than
+    /// run to `max_iterations` (which may be 2^62).
+    fn can_never_collapse(&self) -> bool {
+        let real_atoms = self.real.len();
+        match self.paradigm {
+            Paradigm::Accumulate { .. } => real_atoms >= 2,
+            Paradigm::MixReal {
+                real_per_generation,
+            } => {
+                let largest = self.real.iter().copied().max().unwrap_or(0);
+                real_atoms >= 2 && real_per_generation > self.real_total - largest
+            }
+            Paradigm::Replace | Paradigm::AccumulateSubsample { .. } => false,
+        }
     }
 }
 
@@ -574,6 +604,12 @@ pub fn collapse_times(
             }
             let mut rng = replicate_rng(key, replicate);
             let mut chain = Chain::new(setting, paradigm, fixed.as_deref(), &mut rng);
+            if !chain.collapsed() && chain.can_never_collapse() {
+                *cens = true;
+                *time = max_iterations;
+                control.advance(1);
+                return Ok(());
+            }
             let mut work = 0;
             while !chain.collapsed() {
                 if chain.generation == max_iterations {
@@ -621,6 +657,31 @@ mod tests {
             assert!(chain.model.iter().all(|&c| c > 0));
             support = chain.support;
         }
+    }
+
+    /// Replicates that keep enough real data never collapse: they are censored at once, with the
+    /// same result as running them to `max_iterations`.
+    #[test]
+    fn replicates_that_cannot_collapse_are_censored_at_once() {
+        let c = Control::new();
+        let s = DiscreteSetting::new(&[0.5, 0.5], Some(vec![5, 5]), 10, 0.1).unwrap();
+        for paradigm in [
+            Paradigm::Accumulate { per_generation: 1 },
+            Paradigm::MixReal {
+                real_per_generation: 6,
+            },
+        ] {
+            let (t, cens) = collapse_times(&s, paradigm, 1 << 61, &key(), 0, 4, &c).unwrap();
+            assert!(cens.iter().all(|&x| x) && t.iter().all(|&x| x == 1 << 61));
+            let (short, cens) = collapse_times(&s, paradigm, 40, &key(), 0, 4, &c).unwrap();
+            assert!(cens.iter().all(|&x| x) && short.iter().all(|&x| x == 40));
+        }
+        // five real items of one atom: a MixReal share of 5 may be all of it
+        let mix = Paradigm::MixReal {
+            real_per_generation: 5,
+        };
+        let (_, cens) = collapse_times(&s, mix, 10_000, &key(), 0, 20, &c).unwrap();
+        assert!(cens.iter().any(|&x| !x));
     }
 
     #[test]

@@ -32,6 +32,10 @@ use crate::rng::{FastRng, RootKey};
 pub const MAX_SAMPLES: u64 = 1 << 32;
 /// Largest number of stored points per replicate (4 GiB).
 const MAX_STORED: u64 = 1 << 29;
+/// Bandwidths the kernels accept: 2 h^2 and its inverse stay normal floating-point numbers.
+pub const MIN_BANDWIDTH: f64 = 1e-100;
+/// See [`MIN_BANDWIDTH`].
+pub const MAX_BANDWIDTH: f64 = 1e100;
 /// Kernels below e^-LOG_WINDOW of the largest are left out of a log-density (exact in f64).
 const LOG_WINDOW: f64 = 50.0;
 /// Centres farther than this many bandwidths from a tail edge put all or none of their mass
@@ -130,6 +134,10 @@ impl Mixture {
                 w.ln() - 0.5 * z * z - s.ln()
             });
         let top = terms.clone().fold(f64::NEG_INFINITY, f64::max);
+        if top == f64::NEG_INFINITY {
+            // x so far out that every component's density underflows
+            return top;
+        }
         top + terms.map(|t| (t - top).exp()).sum::<f64>().ln() - HALF_LN_TAU
     }
 
@@ -205,10 +213,10 @@ impl KdeSetting {
         tail: f64,
         tail_interval: (f64, f64),
     ) -> SimResult<Self> {
-        if !(bandwidth.is_finite() && bandwidth > 0.0) {
+        if !(MIN_BANDWIDTH..=MAX_BANDWIDTH).contains(&bandwidth) {
             return Err(invalid(
                 "bandwidth",
-                format!("must be positive and finite, got {bandwidth}"),
+                format!("must lie in [{MIN_BANDWIDTH:e}, {MAX_BANDWIDTH:e}], got {bandwidth}"),
             ));
         }
         if samples == 0 || samples > MAX_SAMPLES {
@@ -326,7 +334,7 @@ fn ln_kde(sorted: &[f64], h: f64, x: f64) -> f64 {
     let lo = sorted[..i].partition_point(|&c| c < x - radius);
     let hi = i + sorted[i..].partition_point(|&c| c <= x + radius);
     let offset = nearest * nearest / two_h2;
-    let sum = kernel_sum(&sorted[lo..hi], x, offset, 1.0 / two_h2);
+    let sum = kernel_sum(&sorted[lo..hi], x, nearest, offset, 1.0 / two_h2);
     sum.ln() - offset - (sorted.len() as f64 * h).ln() - HALF_LN_TAU
 }
 
@@ -335,46 +343,81 @@ fn ln_kde(sorted: &[f64], h: f64, x: f64) -> f64 {
 const LANES: usize = 16;
 
 /// sum_c exp(offset - (x - c)^2 / (2 h^2)) over a window of centres, every exponent in about
-/// [-LOG_WINDOW, 0]. This loop is the KDE's cost, so it uses [`exp_window`] in LANES
+/// [-LOG_WINDOW, 0], where offset = nearest^2 / (2 h^2) and `nearest` is the distance from x to
+/// the nearest centre. For a bandwidth far below the distances (offset beyond `NEAR_OFFSET`) the
+/// exponent is formed as (nearest - |x - c|) (nearest + |x - c|) / (2 h^2): the difference of the
+/// two huge terms cancelled to rounding noise of either sign, and e^noise gave NaN or an infinite
+/// density. This loop is the KDE's cost, so it uses [`exp_window`] in LANES
 /// independent partial sums (a fixed summation order, so the same numbers on every machine) and,
 /// where the CPU has AVX-512 or AVX2 with FMA, a copy compiled for it (the same operations in the
 /// same order, fused multiply-adds included, so the same numbers everywhere).
-fn kernel_sum(centres: &[f64], x: f64, offset: f64, inv_two_h2: f64) -> f64 {
+fn kernel_sum(centres: &[f64], x: f64, nearest: f64, offset: f64, inv_two_h2: f64) -> f64 {
     #[cfg(target_arch = "x86_64")]
     {
         let fma = std::arch::is_x86_feature_detected!("fma");
         if fma && std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU supports AVX-512F and FMA, the features the copy is compiled with.
-            return unsafe { kernel_sum_avx512(centres, x, offset, inv_two_h2) };
+            return unsafe { kernel_sum_avx512(centres, x, nearest, offset, inv_two_h2) };
         }
         if fma && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 and FMA, the features the copy is compiled with.
-            return unsafe { kernel_sum_avx2(centres, x, offset, inv_two_h2) };
+            return unsafe { kernel_sum_avx2(centres, x, nearest, offset, inv_two_h2) };
         }
     }
-    kernel_sum_portable(centres, x, offset, inv_two_h2)
+    kernel_sum_portable(centres, x, nearest, offset, inv_two_h2)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
-unsafe fn kernel_sum_avx512(centres: &[f64], x: f64, offset: f64, inv_two_h2: f64) -> f64 {
-    kernel_sum_portable(centres, x, offset, inv_two_h2)
+unsafe fn kernel_sum_avx512(
+    centres: &[f64],
+    x: f64,
+    nearest: f64,
+    offset: f64,
+    inv_two_h2: f64,
+) -> f64 {
+    kernel_sum_portable(centres, x, nearest, offset, inv_two_h2)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn kernel_sum_avx2(centres: &[f64], x: f64, offset: f64, inv_two_h2: f64) -> f64 {
-    kernel_sum_portable(centres, x, offset, inv_two_h2)
+unsafe fn kernel_sum_avx2(
+    centres: &[f64],
+    x: f64,
+    nearest: f64,
+    offset: f64,
+    inv_two_h2: f64,
+) -> f64 {
+    kernel_sum_portable(centres, x, nearest, offset, inv_two_h2)
 }
 
 // Always inlined: the AVX2 copy above gets AVX2 code only if this body is compiled inside it.
 #[allow(clippy::inline_always)]
 #[inline(always)]
-fn kernel_sum_portable(centres: &[f64], x: f64, offset: f64, inv_two_h2: f64) -> f64 {
-    let term = |c: f64| {
-        let u = x - c;
-        exp_window(offset - u * u * inv_two_h2)
-    };
+fn kernel_sum_portable(centres: &[f64], x: f64, nearest: f64, offset: f64, inv_two_h2: f64) -> f64 {
+    if offset <= NEAR_OFFSET {
+        // offset - (x - c)^2 / (2 h^2): its rounding (about offset x 1e-16) is harmless here
+        lane_sum(centres, |c| {
+            let u = x - c;
+            exp_window(offset - u * u * inv_two_h2)
+        })
+    } else {
+        lane_sum(centres, |c| {
+            let u = (x - c).abs();
+            // <= 0 up to rounding; below -700 a term is under 1e-304 of the nearest one's 1
+            exp_window(((nearest - u) * (nearest + u) * inv_two_h2).clamp(-700.0, 0.0))
+        })
+    }
+}
+
+/// Above this offset (nearest^2 / 2 h^2) the exponent's difference of squares is formed as a
+/// product (see [`kernel_sum`]); below it the cheaper difference is accurate to 1e-4.
+const NEAR_OFFSET: f64 = 1e12;
+
+/// sum_c term(c) in LANES independent partial sums (a fixed order: the same number everywhere).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn lane_sum(centres: &[f64], term: impl Fn(f64) -> f64) -> f64 {
     let mut lanes = [0.0; LANES];
     let chunks = centres.chunks_exact(LANES);
     let rest: f64 = chunks.remainder().iter().map(|&c| term(c)).sum();
@@ -691,6 +734,30 @@ mod tests {
         top + terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln()
             - (c.len() as f64 * h).ln()
             - HALF_LN_TAU
+    }
+
+    /// Bandwidths far below the distances between points give the nearest kernel's log-density
+    /// (a huge negative number), never NaN or an infinite density.
+    #[test]
+    fn tiny_bandwidths_give_finite_log_densities() {
+        let c = [0.0_f64, 1.0, 3.0];
+        for h in [1e-5_f64, 1e-10, 1e-60, 1e-100] {
+            for x in [0.3_f64, 0.7, 1.0 + 5e-10, -2.0, 5.0] {
+                let nearest: f64 = c
+                    .iter()
+                    .map(|&ci| (x - ci).abs())
+                    .fold(f64::INFINITY, f64::min);
+                let want = -nearest * nearest / (2.0 * h * h) - (3.0 * h).ln() - HALF_LN_TAU;
+                let got = ln_kde(&c, h, x);
+                assert!(got.is_finite(), "{h} {x}: {got}");
+                if want.is_finite() {
+                    assert!(
+                        (got - want).abs() <= 1e-12 * want.abs(),
+                        "{h} {x}: {got} vs {want}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

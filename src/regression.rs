@@ -277,7 +277,12 @@ impl<'a> RegressionModel<'a> {
                 vectors: 0.0,
                 within: 0.0,
                 spread: 0.0,
-                mean_labels: vec![0.0; n],
+                // the running mean label vector: the samples method's only
+                mean_labels: if method == Method::Samples {
+                    vec![0.0; n]
+                } else {
+                    Vec::new()
+                },
             },
             Paradigm::MixReal {
                 real_per_generation,
@@ -293,12 +298,12 @@ impl<'a> RegressionModel<'a> {
             },
         };
         let trained = match &plan {
-            Plan::ReplaceStatistics => d,
-            Plan::Accumulate {
-                per_generation,
+            // a generation's label vectors are drawn at once (see `add_batch`)
+            Plan::ReplaceStatistics
+            | Plan::Accumulate {
                 method: Method::Statistics,
                 ..
-            } => per_generation * d,
+            } => d,
             Plan::Subsample { size, .. } => size * d + n,
             _ => n * d,
         };
@@ -319,7 +324,8 @@ impl<'a> RegressionModel<'a> {
             z: DVector::zeros(d),
             source: DVector::zeros(d),
             before: DVector::zeros(d),
-            labels: vec![0.0; n],
+            // the samples paths' labels (the statistics paths never draw them)
+            labels: if needs_rows { vec![0.0; n] } else { Vec::new() },
             work: (trained * d + d * d) as u64,
         };
         model.fit_real(rng);
@@ -428,8 +434,31 @@ impl<'a> RegressionModel<'a> {
     }
 
     /// Add `count` label vectors from the current model (noise sigma) to the accumulated pool and
-    /// refit.
+    /// refit; more than one at once, from their joint law (see `add_batch`).
     fn add_label_vectors(&mut self, plan: &mut Plan, count: usize, sigma: f64, rng: &mut FastRng) {
+        // the statistics path draws a generation's vectors at once; the samples path, the twin
+        // that checks it, draws every label
+        let batch = count > 1
+            && matches!(
+                plan,
+                Plan::Accumulate {
+                    method: Method::Statistics,
+                    ..
+                }
+            );
+        self.add_vectors(plan, count, sigma, rng, batch);
+    }
+
+    /// `add_label_vectors`, by `add_batch` or one vector at a time (the definition the batch is
+    /// tested against).
+    fn add_vectors(
+        &mut self,
+        plan: &mut Plan,
+        count: usize,
+        sigma: f64,
+        rng: &mut FastRng,
+        batch: bool,
+    ) {
         let Plan::Accumulate {
             method,
             vectors,
@@ -442,38 +471,17 @@ impl<'a> RegressionModel<'a> {
             unreachable!("only the accumulate plan adds label vectors");
         };
         let (n, d) = (self.setting.samples, self.setting.dim);
-        let estimated = self.setting.noise_model == NoiseModel::Estimated;
         // beta_hat is both the generating model and, below, the pooled mean it turns into.
         self.source.copy_from(&self.beta_hat);
         if *vectors == 0.0 {
             self.beta_hat.fill(0.0);
         }
-        for _ in 0..count {
-            *vectors += 1.0;
-            match method {
-                Method::Statistics => {
-                    // b_v = source + sigma L^-T z, its residual ~ sigma^2 chi2(n - d); Welford:
-                    // spread += (b_v - mean_old)^T G (b_v - mean_new).
-                    self.draw_deviation(sigma, rng);
-                    self.z += &self.source;
-                    self.before.copy_from(&self.z);
-                    self.before -= &self.beta_hat;
-                    self.beta_hat.axpy(1.0 / *vectors, &self.before, 1.0);
-                    if estimated {
-                        *within += sigma * sigma * self.chi.sample(rng);
-                        self.z -= &self.beta_hat;
-                        *spread += gram_product(&self.gram, &mut self.before, &mut self.z);
-                    }
-                }
-                Method::Samples => {
-                    self.beta_hat.copy_from(&self.source);
-                    self.draw_labels(sigma, rng);
-                    for (m, &y) in mean_labels.iter_mut().zip(&self.labels) {
-                        let before = y - *m;
-                        *m += before / *vectors;
-                        *spread += before * (y - *m);
-                    }
-                }
+        if batch {
+            debug_assert_eq!(*method, Method::Statistics);
+            self.add_batch(vectors, within, spread, count, sigma, rng);
+        } else {
+            for _ in 0..count {
+                self.add_one(*method, vectors, within, spread, mean_labels, sigma, rng);
             }
         }
         let stacked = *vectors * n as f64 - d as f64;
@@ -486,6 +494,87 @@ impl<'a> RegressionModel<'a> {
                 // sum_v |y_v - X b|^2 = sum_v |y_v - ybar|^2 + V |ybar - X b|^2
                 self.noise2 = (*spread + *vectors * rss) / stacked;
             }
+        }
+    }
+
+    /// Add one label vector from the model `source`, by Welford's update.
+    #[allow(clippy::too_many_arguments)]
+    fn add_one(
+        &mut self,
+        method: Method,
+        vectors: &mut f64,
+        within: &mut f64,
+        spread: &mut f64,
+        mean_labels: &mut [f64],
+        sigma: f64,
+        rng: &mut FastRng,
+    ) {
+        *vectors += 1.0;
+        match method {
+            Method::Statistics => {
+                // b_v = source + sigma L^-T z, its residual ~ sigma^2 chi2(n - d); Welford:
+                // spread += (b_v - mean_old)^T G (b_v - mean_new).
+                self.draw_deviation(sigma, rng);
+                self.z += &self.source;
+                self.before.copy_from(&self.z);
+                self.before -= &self.beta_hat;
+                self.beta_hat.axpy(1.0 / *vectors, &self.before, 1.0);
+                if self.setting.noise_model == NoiseModel::Estimated {
+                    *within += sigma * sigma * self.chi.sample(rng);
+                    self.z -= &self.beta_hat;
+                    *spread += gram_product(&self.gram, &mut self.before, &mut self.z);
+                }
+            }
+            Method::Samples => {
+                self.beta_hat.copy_from(&self.source);
+                self.draw_labels(sigma, rng);
+                for (m, &y) in mean_labels.iter_mut().zip(&self.labels) {
+                    let before = y - *m;
+                    *m += before / *vectors;
+                    *spread += before * (y - *m);
+                }
+            }
+        }
+    }
+
+    /// Add `count` > 1 label vectors at once (statistics path), from their exact joint law, at a
+    /// cost that does not grow with `count` (a generation of Accumulate with growth g adds g
+    /// vectors; one at a time this was O(g) per generation, which for large g never finished).
+    /// The vectors' OLS fits b_v are iid around the current model: their mean is the model plus
+    /// sigma / sqrt(count) times one fit's noise, their spread around their own mean is sigma^2
+    /// chi-square((count - 1) d), independent of the mean, and their residual sums of squares add
+    /// to sigma^2 chi-square(count (n - d)). The batch joins the running mean and spread by Chan
+    /// et al.'s pairwise update.
+    fn add_batch(
+        &mut self,
+        vectors: &mut f64,
+        within: &mut f64,
+        spread: &mut f64,
+        count: usize,
+        sigma: f64,
+        rng: &mut FastRng,
+    ) {
+        let (n, d) = (self.setting.samples, self.setting.dim);
+        let estimated = self.setting.noise_model == NoiseModel::Estimated;
+        let c = count as f64;
+        let before = *vectors;
+        *vectors += c;
+        let share = c / *vectors;
+        let chi2 = |df: f64, rng: &mut FastRng| {
+            ChiSquared::new(df).map_or(0.0, |chi: ChiSquared<f64>| chi.sample(rng))
+        };
+        self.draw_deviation(sigma / c.sqrt(), rng);
+        self.z += &self.source;
+        // before <- batch mean - running mean; the running mean moves by share of it
+        self.before.copy_from(&self.z);
+        self.before -= &self.beta_hat;
+        self.beta_hat.axpy(share, &self.before, 1.0);
+        if estimated {
+            *within += sigma * sigma * chi2(c * (n - d) as f64, rng);
+            let batch_spread = sigma * sigma * chi2((c - 1.0) * d as f64, rng);
+            self.z.copy_from(&self.before);
+            let between = gram_product(&self.gram, &mut self.before, &mut self.z);
+            *spread += batch_spread + between * before * share;
         }
     }
 }
@@ -694,6 +783,66 @@ pub fn simulate(
 mod tests {
     use super::*;
     use crate::rng::{fast_rng, key_from_words};
+
+    /// A generation's label vectors drawn at once (`add_batch`) have the law of the same vectors
+    /// drawn one at a time: the mean and variance of the fit's parameter error and noise
+    /// estimate agree, for both methods.
+    #[test]
+    fn a_batch_of_label_vectors_has_the_law_of_one_at_a_time() {
+        let setting = RegressionSetting::new(
+            &[0.5, -1.0],
+            30,
+            1.3,
+            Design::Gaussian,
+            NoiseModel::Estimated,
+        )
+        .unwrap();
+        let metrics = [
+            RegressionMetric::ParamError,
+            RegressionMetric::NoiseEstimate,
+        ];
+        let initial = setting.real_metrics(&metrics);
+        let paradigm = Paradigm::Accumulate { per_generation: 30 };
+        let reps = 20_000u64;
+        let method = Method::Statistics;
+        let mut moments = [[0.0f64; 4]; 2];
+        for (batch, m) in [true, false].into_iter().zip(&mut moments) {
+            for r in 0..reps {
+                let mut rng = fast_rng(&key_from_words([5, 6, 7, u64::from(batch)]), r);
+                let mut model = RegressionModel::start(
+                    &setting, paradigm, method, &metrics, &initial, &mut rng,
+                );
+                for _ in 0..2 {
+                    let mut plan = std::mem::replace(&mut model.plan, Plan::ReplaceSamples);
+                    let sigma = model.sigma();
+                    model.add_vectors(&mut plan, 5, sigma, &mut rng, batch);
+                    model.plan = plan;
+                }
+                let param = (&model.beta_hat - &setting.beta).norm_squared();
+                for (k, x) in [param, model.noise2].into_iter().enumerate() {
+                    m[2 * k] += x;
+                    m[2 * k + 1] += x * x;
+                }
+            }
+        }
+        let r = reps as f64;
+        for k in 0..2 {
+            let [a, b] = moments.map(|m| (m[2 * k] / r, m[2 * k + 1] / r - (m[2 * k] / r).powi(2)));
+            let se = ((a.1 + b.1) / r).sqrt();
+            assert!(
+                (a.0 - b.0).abs() < 5.0 * se,
+                "{method:?} {k}: mean {} vs {}",
+                a.0,
+                b.0
+            );
+            assert!(
+                (a.1 / b.1 - 1.0).abs() < 0.1,
+                "{method:?} {k}: var {} vs {}",
+                a.1,
+                b.1
+            );
+        }
+    }
 
     #[test]
     fn in_place_triangular_products_match_nalgebra() {

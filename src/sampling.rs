@@ -1,17 +1,16 @@
 //! Exact discrete samplers: binomials (BTRS, or inversion for small means), alias tables for
-//! Binomial(n, j/n), `rand_distr`'s hypergeometric, and the multinomials built from them.
+//! Binomial(n, j/n), and the multinomial and multivariate hypergeometric draws built from them.
 //!
 //! A multinomial is drawn as a chain of conditional binomials: atom i gets
 //! `Binomial(n_left, c_i / mass_left)`. Masses are integers, so the chain has no floating drift and
 //! the last atom with mass takes what is left without a draw; the chain stops as soon as nothing
 //! is left to place. Callers sort atoms by increasing mass, so that the largest atom is the free
-//! one and the small atoms stand together, where they are drawn as a group. Every draw is O(1) in `n` (BTRS / H2PE),
+//! one and the small atoms stand together, where they are drawn as a group. Every draw is O(1) in `n` (BTRS),
 //! so sample sizes up to 10^12 and beyond cost the same as small ones.
 
 use rand::{Rng, RngExt};
 
 use crate::lnint::{ln_factorial, ln_int, TABLE_SIZE};
-use rand_distr::{Distribution, Hypergeometric};
 
 /// Below this mean (n min(p, 1-p)) a binomial is drawn by inversion, from it on by BTRS (valid
 /// from 10 on). The two cost the same near 20 (a timing of both here).
@@ -77,12 +76,29 @@ fn btrs_or_inversion<R: Rng + ?Sized>(
     p: f64,
     ratio: Option<(u64, u64)>,
 ) -> u64 {
+    if n > MAX_SINGLE_N {
+        // Binomial(n, p) is the sum of binomials over parts of n: each part is small enough for
+        // the samplers' floating-point arithmetic to be exact (rare: only pools beyond 2^52
+        // items draw this many).
+        let mut left = n;
+        let mut sum = 0;
+        while left > 0 {
+            let part = left.min(MAX_SINGLE_N);
+            sum += btrs_or_inversion(rng, part, p, ratio);
+            left -= part;
+        }
+        return sum;
+    }
     if (n as f64) * p < BTRS_MIN_MEAN {
         inversion(rng, n, p, ratio)
     } else {
         btrs(rng, n, p, ratio)
     }
 }
+
+/// Largest n drawn in one piece: below 2^52 every count, and the proposal's floor, is exact in
+/// f64.
+const MAX_SINGLE_N: u64 = 1 << 52;
 
 /// Binomial(n, p) for p <= 1/2 and n p < `BTRS_MIN_MEAN` by sequential inversion from 0 (BINV of
 /// Kachitvichyanukul and Schmeiser, 1988, as in `rand_distr`, with q^n = exp(n ln q), cheaper
@@ -147,9 +163,7 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>)
             let at_mode = if n < TABLE_SIZE {
                 ln_factorial(m) + ln_factorial(n - m)
             } else {
-                (m as f64 + 0.5) * (((m + 1) as f64 / (n - m + 1) as f64).ln() - ln_r)
-                    + stirling_tail(m as f64)
-                    + stirling_tail((n - m) as f64)
+                stirling_tail(m as f64) + stirling_tail((n - m) as f64)
             };
             ((2.83 + 5.1 / b) * spq, ln_r, m, at_mode)
         });
@@ -157,12 +171,24 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>)
         let bound = if n < TABLE_SIZE {
             at_mode - ln_factorial(k) - ln_factorial(n - k) + (kf - m as f64) * ln_r
         } else {
+            // ln f(k) / f(m) by Stirling's formula, arranged so that no large logarithm is
+            // multiplied by a large count (that lost the acceptance test's precision, and so
+            // the law, for n beyond about 2^40): with delta = k - m,
+            // (n + 1) ln((n - m + 1) / (n - k + 1)) - (m + 1/2) ln((k + 1) / (m + 1))
+            //   + (m + 1/2) ln((n - k + 1) / (n - m + 1))
+            //   + delta [ln((n - k + 1) / (k + 1)) + ln(p / q)], plus Stirling's tails.
             let mf = m as f64;
-            at_mode
-                + (nf + 1.0) * ((nf - mf + 1.0) / (nf - kf + 1.0)).ln()
-                + (kf + 0.5) * (ln_r + ((nf - kf + 1.0) / (kf + 1.0)).ln())
-                - stirling_tail(kf)
-                - stirling_tail(nf - kf)
+            let delta = if k >= m {
+                (k - m) as f64
+            } else {
+                -((m - k) as f64)
+            };
+            let rest = nf - kf + 1.0;
+            at_mode - stirling_tail(kf) - stirling_tail(nf - kf)
+                + (nf + 1.0) * (delta / rest).ln_1p()
+                - (mf + 0.5) * (delta / (mf + 1.0)).ln_1p()
+                + (mf + 0.5) * (-delta / (nf - mf + 1.0)).ln_1p()
+                + delta * ((rest / (kf + 1.0)).ln() + ln_r)
         };
         if w.ln() <= bound {
             return k;
@@ -517,32 +543,138 @@ pub fn multinomial_weights<R: Rng + ?Sized>(rng: &mut R, n: u64, weights: &[f64]
     }
 }
 
+/// At most this many items are drawn without replacement by picking them one by one.
+const MAX_PICKS: u64 = 64;
+
+/// Scratch space for [`hypergeometric`]: two arrays over the atoms per level of its recursion
+/// (kept between calls, so that a replicate's chain does not allocate per generation).
+#[derive(Debug, Default)]
+pub struct HypergeometricScratch {
+    levels: Vec<Vec<u64>>,
+}
+
 /// Draw `n` items without replacement from a pool holding `mass[i]` items of atom i (total
 /// `total`, their sum, at least `n`): a multivariate hypergeometric sample, written into `out`.
+///
+/// Exact for every pool size, at the cost of about one binomial draw per atom: each item of the
+/// pool is kept independently with probability n / total (one binomial per atom), which keeps a
+/// uniformly random subset of some size T; then T - n of the kept items are dropped, or n - T of
+/// the others added, uniformly and by the same method. A uniform subset of a uniform subset is
+/// uniform, so the result is a uniform n-subset of the pool whatever T was. |T - n| is about
+/// sqrt(n), so the recursion is a few levels deep, and it ends where at most [`MAX_PICKS`] items
+/// are picked one by one (Floyd's algorithm over the pool's items). (`rand_distr`'s univariate
+/// sampler, used before, panics, hangs or drifts from the law for pools beyond about 2^36 items.)
 pub fn hypergeometric<R: Rng + ?Sized>(
     rng: &mut R,
     n: u64,
     mass: &[u64],
     total: u64,
     out: &mut [u64],
+    scratch: &mut HypergeometricScratch,
 ) {
     debug_assert_eq!(mass.len(), out.len());
+    debug_assert_eq!(mass.iter().sum::<u64>(), total);
     debug_assert!(n <= total);
-    let mut n_left = n;
-    let mut mass_left = total;
-    for (slot, &m) in out.iter_mut().zip(mass) {
-        let x = if n_left == 0 || m == 0 {
-            0
-        } else if m >= mass_left {
-            n_left
-        } else if n_left == mass_left {
-            m
-        } else {
-            Hypergeometric::new(mass_left, m, n_left).map_or(0, |h| h.sample(rng))
-        };
-        *slot = x;
-        n_left -= x;
-        mass_left -= m;
+    without_replacement(rng, n, mass, total, out, &mut scratch.levels, 0);
+}
+
+fn without_replacement<R: Rng + ?Sized>(
+    rng: &mut R,
+    n: u64,
+    mass: &[u64],
+    total: u64,
+    out: &mut [u64],
+    levels: &mut Vec<Vec<u64>>,
+    depth: usize,
+) {
+    if n == 0 {
+        out.fill(0);
+        return;
+    }
+    if n >= total {
+        out.copy_from_slice(mass);
+        return;
+    }
+    if n <= MAX_PICKS {
+        pick_items(rng, n, mass, total, out);
+        return;
+    }
+    if total - n <= MAX_PICKS {
+        // pick the items left behind
+        pick_items(rng, total - n, mass, total, out);
+        for (o, &m) in out.iter_mut().zip(mass) {
+            *o = m - *o;
+        }
+        return;
+    }
+    let p = n as f64 / total as f64;
+    let mut kept = 0u64;
+    for (o, &m) in out.iter_mut().zip(mass) {
+        let x = binomial(rng, m, p).min(m);
+        *o = x;
+        kept += x;
+    }
+    if kept == n {
+        return;
+    }
+    if levels.len() <= depth {
+        levels.resize_with(depth + 1, Vec::new);
+    }
+    let mut buffer = std::mem::take(&mut levels[depth]);
+    buffer.resize(2 * mass.len(), 0);
+    let (sub_mass, sub_out) = buffer.split_at_mut(mass.len());
+    if kept > n {
+        // drop kept - n of the kept items
+        sub_mass.copy_from_slice(out);
+        without_replacement(rng, kept - n, sub_mass, kept, sub_out, levels, depth + 1);
+        for (o, &x) in out.iter_mut().zip(sub_out.iter()) {
+            *o -= x;
+        }
+    } else {
+        // add n - kept of the items not kept
+        for ((s, &m), &o) in sub_mass.iter_mut().zip(mass).zip(out.iter()) {
+            *s = m - o;
+        }
+        without_replacement(
+            rng,
+            n - kept,
+            sub_mass,
+            total - kept,
+            sub_out,
+            levels,
+            depth + 1,
+        );
+        for (o, &x) in out.iter_mut().zip(sub_out.iter()) {
+            *o += x;
+        }
+    }
+    levels[depth] = buffer;
+}
+
+/// `n` <= [`MAX_PICKS`] distinct items of the pool, uniformly (Floyd's algorithm on the items'
+/// positions 0..total), counted by atom.
+fn pick_items<R: Rng + ?Sized>(rng: &mut R, n: u64, mass: &[u64], total: u64, out: &mut [u64]) {
+    debug_assert!(n <= MAX_PICKS && n <= total);
+    let mut chosen = [0u64; MAX_PICKS as usize];
+    let n = n as usize;
+    for (k, j) in (total - n as u64..total).enumerate() {
+        let t = rng.random_range(0..=j);
+        chosen[k] = if chosen[..k].contains(&t) { j } else { t };
+    }
+    let chosen = &mut chosen[..n];
+    chosen.sort_unstable();
+    out.fill(0);
+    let (mut end, mut next) = (0u64, 0usize);
+    for (o, &m) in out.iter_mut().zip(mass) {
+        end += m;
+        let start = next;
+        while next < n && chosen[next] < end {
+            next += 1;
+        }
+        *o = (next - start) as u64;
+        if next == n {
+            break;
+        }
     }
 }
 
@@ -785,18 +917,146 @@ mod tests {
         }
     }
 
+    /// Draws' mean within 5 standard errors of `mean`, and their variance within 20 % of `var`
+    /// (where it is above 1), with deviations taken from the rounded mean so that counts near
+    /// 2^62 lose no precision.
+    fn check_moments(draws: &[u64], mean: f64, var: f64, what: &str) {
+        let centre = mean.round() as u64;
+        let r = draws.len() as f64;
+        let dev = |x: u64| {
+            if x >= centre {
+                (x - centre) as f64
+            } else {
+                -((centre - x) as f64)
+            }
+        };
+        let m = draws.iter().map(|&x| dev(x)).sum::<f64>() / r;
+        let v = draws.iter().map(|&x| (dev(x) - m).powi(2)).sum::<f64>() / r;
+        let want = mean - centre as f64;
+        let se = (var / r).sqrt();
+        assert!(
+            (m - want).abs() <= 5.0 * se + 1e-12 * mean,
+            "{what}: mean off by {}",
+            m - want
+        );
+        if var > 1.0 {
+            assert!((v / var - 1.0).abs() < 0.2, "{what}: variance {v} vs {var}");
+        }
+    }
+
+    /// Binomials are exact for every n, up to 2^62 (BTRS's acceptance test once lost its
+    /// precision beyond about 2^40, and its proposal's floor beyond 2^52).
+    #[test]
+    fn binomial_moments_hold_for_huge_n() {
+        let mut rng = replicate_rng(&key_from_words([1, 2, 3, 4]), 0);
+        for e in [13u32, 30, 44, 50, 52, 53, 60, 62] {
+            for p in [0.5, 0.01, 1e-6, 1e-9] {
+                let n = 1u64 << e;
+                if (n as f64) * p < 30.0 {
+                    continue;
+                }
+                let draws: Vec<u64> = (0..4000).map(|_| binomial(&mut rng, n, p)).collect();
+                let (nf, q) = (n as f64, 1.0 - p);
+                check_moments(&draws, nf * p, nf * p * q, &format!("Binomial(2^{e}, {p})"));
+            }
+        }
+    }
+
     #[test]
     fn hypergeometric_without_replacement() {
         let mut rng = replicate_rng(&key_from_words([3, 0, 0, 0]), 0);
+        let mut scratch = HypergeometricScratch::default();
         let mass = [4, 1, 0, 7];
         let mut out = [0; 4];
         for n in 0..=12 {
-            hypergeometric(&mut rng, n, &mass, 12, &mut out);
+            hypergeometric(&mut rng, n, &mass, 12, &mut out, &mut scratch);
             assert_eq!(out.iter().sum::<u64>(), n);
             assert!(out.iter().zip(mass).all(|(x, m)| *x <= m));
         }
-        hypergeometric(&mut rng, 12, &mass, 12, &mut out);
+        hypergeometric(&mut rng, 12, &mass, 12, &mut out, &mut scratch);
         assert_eq!(out, mass);
+    }
+
+    /// Mean and variance of each atom's count against the hypergeometric law, for pools from a
+    /// few hundred items (picks, one level of correction) to 2^62 (where `rand_distr`'s sampler
+    /// panicked, hung or drifted).
+    #[test]
+    fn hypergeometric_moments_match_the_law_at_every_pool_size() {
+        let mut rng = replicate_rng(&key_from_words([4, 1, 0, 2]), 0);
+        let mut scratch = HypergeometricScratch::default();
+        let cases: [(&[u64], u64); 7] = [
+            (&[3, 50, 200, 7], 100),
+            (&[3, 50, 200, 7], 230),
+            (&[1 << 20, 3 << 20, 5], 1 << 19),
+            (&[1 << 35, 1 << 35, 20], 10),
+            (&[1 << 50, 3 << 50, 1 << 12], 1 << 30),
+            (&[1 << 60, 1 << 61, 1], 1 << 53),
+            (&[1 << 61, 1 << 61], 1 << 20),
+        ];
+        let reps = 4000u32;
+        for (mass, n) in cases {
+            let total: u64 = mass.iter().sum();
+            let (nf, tf) = (n as f64, total as f64);
+            let mut out = vec![0; mass.len()];
+            let mut draws: Vec<Vec<u64>> = vec![Vec::new(); mass.len()];
+            for _ in 0..reps {
+                hypergeometric(&mut rng, n, mass, total, &mut out, &mut scratch);
+                assert_eq!(out.iter().sum::<u64>(), n);
+                for ((d, &x), &m) in draws.iter_mut().zip(&out).zip(mass) {
+                    assert!(x <= m);
+                    d.push(x);
+                }
+            }
+            for (d, &m) in draws.iter().zip(mass) {
+                let q = m as f64 / tf;
+                let var = nf * q * (1.0 - q) * (tf - nf) / (tf - 1.0);
+                check_moments(d, nf * q, var, &format!("{mass:?} {n}"));
+            }
+        }
+    }
+
+    /// The law of a small multivariate hypergeometric, exactly: frequencies of every outcome
+    /// against its probability C(m1, x1) C(m2, x2) C(m3, x3) / C(total, n).
+    #[test]
+    fn hypergeometric_outcomes_have_their_exact_probabilities() {
+        fn choose(n: u64, k: u64) -> f64 {
+            (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+        }
+        let mut rng = replicate_rng(&key_from_words([9, 9, 9, 9]), 1);
+        let mut scratch = HypergeometricScratch::default();
+        // n = 70 > MAX_PICKS: the binomial pass and its correction
+        let mass = [40u64, 25, 35];
+        let (total, n) = (100u64, 70u64);
+        let reps = 200_000u32;
+        let mut counts = std::collections::HashMap::new();
+        let mut out = [0; 3];
+        for _ in 0..reps {
+            hypergeometric(&mut rng, n, &mass, total, &mut out, &mut scratch);
+            *counts.entry((out[0], out[1])).or_insert(0u32) += 1;
+        }
+        let mut chi2 = 0.0;
+        let mut cells = 0;
+        for x0 in 0..=40u64 {
+            for x1 in 0..=25u64 {
+                let Some(x2) = n.checked_sub(x0 + x1).filter(|&x2| x2 <= 35) else {
+                    continue;
+                };
+                let p = choose(40, x0) * choose(25, x1) * choose(35, x2) / choose(total, n);
+                let expected = p * f64::from(reps);
+                if expected < 5.0 {
+                    continue;
+                }
+                let got = f64::from(*counts.get(&(x0, x1)).unwrap_or(&0));
+                chi2 += (got - expected).powi(2) / expected;
+                cells += 1;
+            }
+        }
+        // chi-square with `cells` - 1 degrees of freedom: mean cells - 1, sd sqrt(2 cells)
+        let df = f64::from(cells - 1);
+        assert!(
+            chi2 < df + 5.0 * (2.0 * df).sqrt(),
+            "chi2 {chi2} over {cells} cells"
+        );
     }
 }
 

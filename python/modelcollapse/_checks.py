@@ -33,15 +33,21 @@ def real(
     minimum: float = -math.inf,
     maximum: float = math.inf,
     open_low: bool = False,
+    open_high: bool = False,
 ) -> float:
-    """`value` as a finite float in [minimum, maximum] (or (minimum, maximum] with open_low)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    """`value` as a finite float in [minimum, maximum] (open at either end with open_low or
+    open_high)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float's range
+        value = math.inf if value > 0 else -math.inf
     low_ok = value > minimum if open_low else value >= minimum
-    if not (math.isfinite(value) and low_ok and value <= maximum):
-        bracket = "(" if open_low else "["
-        raise ValueError(f"{name} must lie in {bracket}{minimum}, {maximum}], got {value}")
+    high_ok = value < maximum if open_high else value <= maximum
+    if not (math.isfinite(value) and low_ok and high_ok):
+        left, right = "(" if open_low else "[", ")" if open_high else "]"
+        raise ValueError(f"{name} must lie in {left}{minimum}, {maximum}{right}, got {value}")
     return value
 
 
@@ -68,12 +74,36 @@ def choice(name: str, value: Any, options: tuple[str, ...]) -> str:
     return value
 
 
-def real_array(name: str, value: Any, *, ndims: tuple[int, ...]) -> np.ndarray:
-    """`value` as a finite float64 array with one of the dimension counts `ndims`."""
-    arr = np.asarray(value)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    ):
+def flag(name: str, value: Any) -> bool:
+    """`value`, True or False (not merely truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def array(name: str, value: Any) -> np.ndarray:
+    """`value` as a numpy array; ragged nesting and the like raise ValueError naming `name`."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} must be a rectangular array of numbers: {err}") from None
+    except MemoryError:  # e.g. range(2**62)
+        raise ValueError(f"{name} is too large to hold in memory") from None
+
+
+#: Largest magnitude of a location or scale (data, means, bandwidths, standard deviations): its
+#: square, summed over many points, stays far from float64's overflow at 1.8e308.
+MAX_MAGNITUDE = 1e100
+
+
+def real_array(
+    name: str, value: Any, *, ndims: tuple[int, ...], bound: float | None = None
+) -> np.ndarray:
+    """`value` as a finite float64 array with one of the dimension counts `ndims` (and entries
+    in [-bound, bound] if given). Integer and float dtypes are real; bool, complex, datetimes,
+    strings and objects are not."""
+    arr = array(name, value)
+    if arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if arr.ndim not in ndims:
         shapes = " or ".join(("a scalar", "1-D", "2-D")[n] for n in ndims)
@@ -81,4 +111,8 @@ def real_array(name: str, value: Any, *, ndims: tuple[int, ...]) -> np.ndarray:
     arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
+    if bound is not None and arr.size and np.abs(arr).max() > bound:
+        raise ValueError(
+            f"{name} must lie in [-{bound:g}, {bound:g}], got an entry of {np.abs(arr).max():g}"
+        )
     return arr

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from . import _checks
 from .paradigms import Accumulate, Replace
 from .settings import KDE, Discrete, Gaussian, LinearRegression
 from .simulate import Run
@@ -94,6 +95,9 @@ class Verdict:
         }
 
 
+#: Most bootstrap resamples `scaling_law_change` draws (each takes about 0.1 ms).
+MAX_BOOTSTRAP = 100_000
+
 # --- what each setting calls risk and diversity ------------------------------------------------
 
 RISK_METRIC = {
@@ -102,6 +106,24 @@ RISK_METRIC = {
     LinearRegression: "test_error",
     KDE: "nll_real",
 }
+
+
+def _check_run(run: object, *, replicates: int = 2) -> Run:
+    """Refuse anything but a Run with at least `replicates` replicates (a confidence interval
+    over replicates needs two)."""
+    if not isinstance(run, Run):
+        raise TypeError(f"run must be a mc.Run (from mc.simulate), got {type(run).__name__}")
+    if "replicate" not in run.metrics.dims or run.metrics.sizes["replicate"] < replicates:
+        got = run.metrics.sizes.get("replicate", 0)
+        raise ValueError(
+            f"run must have at least {replicates} replicates for a confidence interval, got {got}"
+        )
+    return run
+
+
+def _positive(name: str, value: Any) -> float:
+    """A positive, finite real parameter (a threshold or factor)."""
+    return _checks.real(name, value, minimum=0.0, open_low=True)
 
 
 def _metric(run: Run, name: str) -> Any:
@@ -125,6 +147,7 @@ def _horizon(run: Run, horizon: int | None) -> int:
     last = int(run.metrics.iteration.values[-1])
     if horizon is None:
         return last
+    horizon = _checks.integer("horizon", horizon, minimum=0)
     if horizon not in run.metrics.iteration.values:
         raise ValueError(f"horizon={horizon} is not a recorded iteration (last: {last})")
     return int(horizon)
@@ -135,9 +158,7 @@ def _risk(run: Run) -> str:
 
 
 def _level(level: float) -> float:
-    if not 0 < level < 0.5:
-        raise ValueError(f"level must lie in (0, 0.5), got {level}")
-    return level
+    return _checks.real("level", level, minimum=0.0, maximum=0.5, open_low=True, open_high=True)
 
 
 def _mean_ci(x: np.ndarray, level: float) -> tuple[float, tuple[float, float], float]:
@@ -163,7 +184,9 @@ def _ratio_ci(a: np.ndarray, b: np.ndarray, level: float) -> tuple[float, tuple[
     ratio = ma / mb
     n = a.size
     cov = np.cov(a, b) / n
-    var = ratio**2 * (cov[0, 0] / ma**2 + cov[1, 1] / mb**2 - 2 * cov[0, 1] / (ma * mb))
+    # ratio^2 (c_aa / ma^2 + c_bb / mb^2 - 2 c_ab / (ma mb)), without dividing by ma (0 when the
+    # risk at the horizon is 0 in every replicate)
+    var = (cov[0, 0] - 2 * ratio * cov[0, 1] + ratio**2 * cov[1, 1]) / mb**2
     half = float(stats.norm.isf(level / 2)) * math.sqrt(max(var, 0.0))
     return ratio, (ratio - half, ratio + half)
 
@@ -210,6 +233,8 @@ def catastrophic_risk_increase(
     tends to pi^2/6 = 1.64, Replace's grows without bound. Collapse is declared when the lower
     end of the (1 - level) interval for mean(risk_T) / mean(risk_1) is above ``factor``.
     """
+    run = _check_run(run)
+    factor = _positive("factor", factor)
     level = _level(level)
     name, t = _risk(run), _horizon(run, horizon)
     r1, rt = _at(run, name, 1), _at(run, name, t)
@@ -218,8 +243,18 @@ def catastrophic_risk_increase(
     if not np.isfinite(rt).all():
         first = _first(run, name, lambda v: not np.isfinite(v).all())
         return _infinite_risk(1, rt, t, test, params, first)
-    ratio, ci = _ratio_ci(rt, r1, level)
     mean1 = float(r1.mean())
+    if mean1 == 0.0:
+        # the real-data-only model is exact (e.g. real counts with N = D): no ratio exists
+        if float(rt.mean()) == 0.0:
+            why = f"the risk is 0 at iteration 1 and at iteration {t}: no increase"
+            return Verdict(1, False, 1.0, (1.0, 1.0), test, params, None, why)
+        why = (
+            "not applicable: the real-data-only model has zero risk, so the ratio is undefined "
+            "(any_risk_increase tests the increase itself)"
+        )
+        return _not_applicable(1, test, params, why)
+    ratio, ci = _ratio_ci(rt, r1, level)
     first = _first(run, name, lambda v: float(v.mean()) > factor * mean1)
     return Verdict(
         1,
@@ -236,6 +271,7 @@ def catastrophic_risk_increase(
 def any_risk_increase(run: Run, *, horizon: int | None = None, level: float = 0.05) -> Verdict:
     """Definition 2: any increase of population risk over the real-data-only model: a one-sided
     paired t-test that mean(risk_T - risk_1) > 0 at significance ``level``."""
+    run = _check_run(run)
     level = _level(level)
     name, t = _risk(run), _horizon(run, horizon)
     r1, rt = _at(run, name, 1), _at(run, name, t)
@@ -249,11 +285,14 @@ def any_risk_increase(run: Run, *, horizon: int | None = None, level: float = 0.
     return Verdict(2, p < level, m, ci, test, params, None, f"p = {p:.3g}")
 
 
-def _three_horizons(run: Run, t: int) -> tuple[int, int, int]:
+def _three_horizons(run: Run, t: int, who: str) -> tuple[int, int, int]:
     recorded = run.metrics.iteration.values
     pick = [int(recorded[recorded <= max(h, 1)][-1]) for h in (t // 4, t // 2, t)]
     if len(set(pick)) < 3:
-        raise ValueError(f"diverging_risk needs a horizon of at least 4 recorded steps, got {t}")
+        raise ValueError(
+            f"{who} needs a horizon of at least 4 recorded steps (iterations T/4, T/2 and T must "
+            f"differ), got horizon {t}"
+        )
     return pick[0], pick[1], pick[2]
 
 
@@ -303,9 +342,12 @@ def diverging_risk(
     unbiased Gaussian fit grows like t tr(S0)/n, yet it is carried by rare replicates whose
     variance has not collapsed, so a sample of a thousand replicates often cannot see it.
     """
+    run = _check_run(run)
     level = _level(level)
+    ratio = _checks.real("ratio", ratio, minimum=0.0)
+    theory = _checks.flag("theory", theory)
     name, t = _risk(run), _horizon(run, horizon)
-    a, b, c = _three_horizons(run, t)
+    a, b, c = _three_horizons(run, t, "diverging_risk")
     params = {"horizon": t, "level": level, "ratio": ratio, "risk": name, "horizons": (a, b, c)}
     test = (
         f"one-sided paired t-test: increment of {name} over {b}->{c} > {ratio:.3g} x the "
@@ -377,6 +419,8 @@ def collapsing_variance(
     when the upper end of the median's (1 - level) interval is below ``threshold`` (default: 90 %
     of the diversity gone) and the median has not risen from T/2 to T (it may have reached 0).
     """
+    run = _check_run(run)
+    threshold = _positive("threshold", threshold)
     level = _level(level)
     t = _horizon(run, horizon)
     params = {"threshold": threshold, "horizon": t, "level": level}
@@ -385,7 +429,10 @@ def collapsing_variance(
     if values is None:
         return Verdict(4, False, 1.0, (1.0, 1.0), test, params, None, what)
     iterations = list(run.metrics.iteration.values)
-    k, half = iterations.index(t), iterations.index(_three_horizons(run, t)[1])
+    k, half = (
+        iterations.index(t),
+        iterations.index(_three_horizons(run, t, "collapsing_variance")[1]),
+    )
     ratio = values[:, k] / values[:, 0]
     median, ci = _median_ci(ratio, level)
     falling = float(np.median(values[:, k])) <= float(np.median(values[:, half]))
@@ -430,8 +477,19 @@ def scaling_law_change(
     bootstrap interval over replicates (paired: the same replicates give both fits).
     """
     level = _level(level)
+    if not isinstance(runs, Mapping):
+        raise TypeError(
+            f"runs must map sample sizes to runs ({{n: mc.Run}}), got {type(runs).__name__}"
+        )
     if len(runs) < 3:
         raise ValueError("scaling_law_change needs runs at 3 or more sample sizes")
+    for n, run in runs.items():
+        _checks.integer("runs' sample sizes (keys)", n, minimum=1)
+        _check_run(run)
+    kinds = {type(run.setting).__name__ for run in runs.values()}
+    if len(kinds) > 1:
+        raise ValueError(f"runs must all be of one setting type, got {sorted(kinds)}")
+    bootstrap = _checks.integer("bootstrap", bootstrap, minimum=1, maximum=MAX_BOOTSTRAP)
     sizes = sorted(runs)
     first = runs[sizes[0]]
     t = _horizon(first, horizon)
@@ -449,6 +507,8 @@ def scaling_law_change(
     x -= x.mean()
 
     def fit(means: np.ndarray) -> tuple[float, float]:
+        if not np.all(means > 0):  # a resample with no excess risk at some size: no log-law
+            return math.nan, math.nan
         slope, intercept = np.polyfit(x, np.log(means), 1)
         return float(intercept), float(slope)
 
@@ -473,7 +533,14 @@ def scaling_law_change(
     boot = np.array(
         [fits([gen.integers(0, p[0].size, p[0].size) for p in pairs]) for _ in range(bootstrap)]
     )
-    lo, hi = np.quantile(boot[:, :2], [level / 2, 1 - level / 2], axis=0)
+    usable = np.isfinite(boot[:, :2]).all(axis=1)
+    if usable.sum() < bootstrap / 2:
+        why = (
+            f"not applicable: the excess risk is 0 at some size in {np.sum(~usable)} of "
+            f"{bootstrap} bootstrap resamples (too few replicates?)"
+        )
+        return _not_applicable(5, test, params, why)
+    lo, hi = np.quantile(boot[usable, :2], [level / 2, 1 - level / 2], axis=0)
     prefactor_changed = not lo[0] <= 0 <= hi[0]
     exponent_changed = not lo[1] <= 0 <= hi[1]
     evidence = (
@@ -505,6 +572,7 @@ def lost_modes(run: Run, *, horizon: int | None = None, level: float = 0.05) -> 
     data themselves are not the synthetic data's doing. A Gaussian or a linear-Gaussian
     regression has one real mode, which every fit keeps, so neither can lose or merge modes.
     """
+    run = _check_run(run)
     level = _level(level)
     t = _horizon(run, horizon)
     s = run.setting
@@ -592,7 +660,18 @@ def lost_tails(
     replicates of the model's mass there relative to the real's; collapse when the upper end of its
     (1 - level) interval is below ``factor``.
     """
+    run = _check_run(run)
+    factor = _positive("factor", factor)
     level = _level(level)
+    tail = _checks.real("tail", tail, minimum=0.0, maximum=1.0, open_low=True)
+    hallucination = _checks.real(
+        "hallucination", hallucination, minimum=0.0, maximum=1.0, open_low=True
+    )
+    if not hallucination < tail < 1:
+        raise ValueError(
+            f"tail and hallucination must satisfy 0 < hallucination < tail < 1, got "
+            f"tail={tail}, hallucination={hallucination}"
+        )
     t = _horizon(run, horizon)
     s = run.setting
     params = {"factor": factor, "horizon": t, "level": level}
@@ -654,6 +733,9 @@ def hallucinated_data(
     collapse when the median model mass there is above ``factor`` times the real's, at the
     (1 - level) interval's lower end.
     """
+    run = _check_run(run)
+    level_set = _checks.flag("level_set", level_set)
+    factor = _positive("factor", factor)
     level = _level(level)
     t = _horizon(run, horizon)
     s = run.setting

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from . import _checks
 from . import definitions as d
 from ._rng import RNGLike
-from .paradigms import Accumulate, Paradigm, Replace, check_paradigm
+from .paradigms import PARADIGMS, Accumulate, Paradigm, Replace, check_paradigm
 from .settings import KDE, Discrete, Gaussian, LinearRegression, Setting, check_setting
 from .simulate import Run, simulate
 
@@ -86,6 +87,8 @@ def _seed_sequence(rng: RNGLike) -> np.random.SeedSequence:
     if isinstance(rng, np.random.Generator):
         return np.random.SeedSequence(rng.integers(0, 2**63, size=4).tolist())
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        if rng is not None and rng < 0:
+            raise ValueError(f"rng must be a non-negative integer seed, got {rng}")
         return np.random.SeedSequence(None if rng is None else int(rng))
     raise TypeError(f"rng must be None, an int, a SeedSequence or a Generator, got {rng!r}")
 
@@ -107,6 +110,16 @@ def _ends(
     tail = simulate(setting, paradigm, iterations=iterations, stride=iterations, rng=seed, **kw)
     both = xr.concat([head.metrics, tail.metrics.sel(iteration=[iterations])], dim="iteration")
     return Run(metrics=both, setting=setting, paradigm=paradigm)
+
+
+def _sizes(sizes: Any) -> tuple[int, ...]:
+    """The scaling law's sample sizes: three or more distinct positive integers."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
+        raise TypeError(f"sizes must be a sequence of sample sizes, got {sizes!r}")
+    checked = tuple(_checks.integer("sizes", n, minimum=1) for n in sizes)
+    if len(set(checked)) < 3:
+        raise ValueError(f"sizes must hold 3 or more distinct sample sizes, got {checked}")
+    return checked
 
 
 def _default_sizes(setting: Setting) -> tuple[int, ...]:
@@ -196,16 +209,35 @@ def profile(
     documented defaults (see `modelcollapse.definitions`). Deterministic for a given ``rng``.
     """
     setting = check_setting(setting)
+    if isinstance(paradigms, PARADIGMS) or not isinstance(paradigms, Iterable):
+        raise TypeError(
+            "paradigms must be a sequence of paradigm objects, e.g. [mc.Accumulate(), "
+            f"mc.Replace()], got {paradigms!r}"
+        )
     paradigms = [check_paradigm(p) for p in paradigms]
+    if not paradigms:
+        raise ValueError("paradigms must hold at least one paradigm")
     names = [type(p).__name__ for p in paradigms]
     if len(set(names)) != len(names):
         raise ValueError(f"paradigms must be of different kinds, got {names}")
     default_t, default_r = DEFAULTS[type(setting)]
     iterations = default_t if iterations is None else iterations
     replicates = default_r if replicates is None else replicates
+    iterations = _checks.integer("iterations", iterations, minimum=0)
     if iterations < 4:
         raise ValueError(f"iterations must be at least 4 (doubling horizons), got {iterations}")
-    sizes = tuple(sizes) if sizes is not None else _default_sizes(setting)
+    # the definitions' confidence intervals need two replicates
+    replicates = _checks.integer("replicates", replicates, minimum=2)
+    sizes = _sizes(sizes) if sizes is not None else _default_sizes(setting)
+    scaled: dict[int, Setting] = {}
+    if not _fixed_real_data(setting):
+        for n in sizes:
+            try:
+                scaled[n] = _with_samples(setting, n)
+            except (TypeError, ValueError) as err:
+                raise ValueError(
+                    f"sizes: samples={n:,} does not make a valid setting: {err}"
+                ) from None
     seeds = _seed_sequence(rng).spawn(len(paradigms))
     metrics = NEEDED[type(setting)]
     verdicts: dict[str, list[d.Verdict]] = {}
@@ -223,7 +255,7 @@ def profile(
         else:
             by_size = {
                 n: _ends(
-                    _with_samples(setting, n),
+                    scaled[n],
                     paradigm,
                     replicates,
                     s,

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,18 +38,26 @@ def _memory_limit() -> int:
         return 8 * 2**30
 
 
+#: Most replicates one call may run (a count that fits a signed 64-bit size); their indices lie
+#: below 2**63 (int64 coordinates).
+MAX_REPLICATES = 2**63 - 1
+
+
 def _replicate_range(replicates: Any) -> range:
     """`replicates` as a range of replicate indices: an int n means range(n)."""
     if isinstance(replicates, range):
-        if replicates.step != 1 or len(replicates) == 0 or replicates.start < 0:
+        # (len() of a range beyond 2**63 items raises OverflowError: compare the ends instead)
+        if replicates.step != 1 or replicates.stop <= replicates.start or replicates.start < 0:
             raise ValueError(
                 "replicates given as a range must be non-empty, start at 0 or above and have "
                 f"step 1, got {replicates!r}"
             )
-        if replicates.stop > 2**63:
-            raise ValueError("replicates must index below 2**63")
+        if replicates.stop > 2**63 or replicates.stop - replicates.start > MAX_REPLICATES:
+            raise ValueError(
+                f"replicates must index below 2**63, at most 2**63 - 1 of them, got {replicates!r}"
+            )
         return replicates
-    n = _checks.integer("replicates", replicates, minimum=1, maximum=2**63)
+    n = _checks.integer("replicates", replicates, minimum=1, maximum=MAX_REPLICATES)
     return range(n)
 
 
@@ -56,7 +65,27 @@ def _metric_list(setting: Setting, metrics: Any) -> list[str]:
     known = setting.metric_names
     if metrics is None:
         return list(known)
-    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    if isinstance(metrics, (bytes, bytearray)) or not isinstance(metrics, (str, Iterable)):
+        raise TypeError(
+            "metrics must be a metric name or a sequence of names, got "
+            f"{type(metrics).__name__} {metrics!r}"
+        )
+    # at most one more name than there are metrics (an endless iterable is refused, not read)
+    try:
+        names = (
+            [metrics]
+            if isinstance(metrics, str)
+            else list(itertools.islice(metrics, len(known) + 1))
+        )
+    except TypeError:  # e.g. a 0-d numpy array
+        raise TypeError(
+            f"metrics must be a metric name or a sequence of names, got {metrics!r}"
+        ) from None
+    if len(names) > len(known):
+        raise ValueError(
+            f"metrics names more than the {len(known)} metrics of {type(setting).__name__}: "
+            f"{', '.join(known)}"
+        )
     if not names:
         raise ValueError(f"metrics must name at least one of: {', '.join(known)}")
     for name in names:
@@ -64,7 +93,8 @@ def _metric_list(setting: Setting, metrics: Any) -> list[str]:
             raise TypeError(f"metrics must be metric names (str), got {name!r}")
         if name not in known:
             raise ValueError(
-                f"unknown metric {name!r} for {type(setting).__name__}; known: {', '.join(known)}"
+                f"metrics: unknown metric {name!r} for {type(setting).__name__}; known: "
+                f"{', '.join(known)}"
             )
     if len(set(names)) != len(names):
         raise ValueError(f"metrics names a metric twice: {names}")
@@ -209,6 +239,7 @@ class CollapseTimes:
         return int(np.count_nonzero(self.censored))
 
     def _refuse_censored(self, what: str, lower_bound: bool) -> None:
+        lower_bound = _checks.flag("lower_bound", lower_bound)
         if self.n_censored and not lower_bound:
             raise ValueError(
                 f"{self.n_censored:,} of {len(self):,} replicates had not collapsed by "
@@ -237,7 +268,10 @@ class CollapseTimes:
         empirical (Kaplan-Meier) distribution. Censoring is exact here (every censored replicate
         is known to exceed max_iterations), so a quantile is refused only when it lies beyond
         max_iterations."""
-        qs = np.asarray(q, dtype=np.float64)
+        qs = _checks.array("q", q)
+        if qs.dtype.kind not in "iuf":
+            raise TypeError(f"q must be a real number or an array of them, got {q!r}")
+        qs = qs.astype(np.float64)
         if not np.all((qs >= 0) & (qs <= 1)):
             raise ValueError(f"q must lie in [0, 1], got {q!r}")
         t = self.times.astype(np.float64)

@@ -43,10 +43,33 @@ class Point:
     def __post_init__(self) -> None:
         check_setting(self.setting)
         check_paradigm(self.paradigm)
+        object.__setattr__(self, "labels", _check_labels(self.labels))
+
+
+#: Names of the result's own dimensions and coordinates, which labels may not take.
+RESERVED = ("point", "replicate", "iteration", "setting_repr", "paradigm_repr")
+
+
+def _check_labels(labels: Any) -> dict[str, Any]:
+    """`labels` as a dict of string names (not a reserved one) to scalar values."""
+    if not isinstance(labels, Mapping):
+        raise TypeError(f"labels must be a mapping of names to values, got {labels!r}")
+    for key, value in labels.items():
+        if not isinstance(key, str):
+            raise TypeError(f"labels must have string names, got {key!r}")
+        if key in RESERVED:
+            raise ValueError(f"labels may not be named {key!r}: the result uses {RESERVED}")
+        if np.ndim(value) != 0:
+            raise TypeError(f"labels must have scalar values, got {key}={value!r}")
+    return dict(labels)
 
 
 def grid(settings: Mapping[str, Setting], paradigms: Sequence[Paradigm]) -> list[Point]:
     """The product of named settings and paradigms, labelled ``setting`` and ``paradigm``."""
+    if not isinstance(settings, Mapping):
+        raise TypeError(f"settings must be a mapping of names to settings, got {settings!r}")
+    if isinstance(paradigms, (str, bytes)) or not isinstance(paradigms, Iterable):
+        raise TypeError(f"paradigms must be a list of paradigms, got {paradigms!r}")
     return [
         Point(setting, paradigm, {"setting": name, "paradigm": type(paradigm).__name__})
         for (name, setting), paradigm in itertools.product(settings.items(), paradigms)
@@ -139,6 +162,8 @@ def sweep(
     root = seed_sequence(rng)
     spawned_before = root.n_children_spawned
     seeds = root.spawn(len(points))
+    if metrics is not None:
+        metrics = _check_metrics(points, metrics)
     names = [_point_metrics(i, point, metrics) for i, point in enumerate(points)]
     recorded = iterations // stride + 1
     _check_result_size(points, names, replicates, recorded)
@@ -234,12 +259,26 @@ def _as_point(point: Any) -> Point:
     )
 
 
+def _check_metrics(points: list[Point], metrics: Any) -> list[str]:
+    """`metrics`: a list of metric names, each recorded by some point's setting."""
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    if not isinstance(metrics, Iterable) or not all(isinstance(m, str) for m in metrics):
+        raise TypeError(f"metrics must be None or a list of metric names, got {metrics!r}")
+    metrics = list(metrics)
+    known = {m for p in points for m in p.setting.metric_names}
+    unknown = [m for m in metrics if m not in known]
+    if unknown or not metrics:
+        raise ValueError(
+            f"metrics must name metrics of the points' settings ({sorted(known)}), got {metrics}"
+        )
+    return metrics
+
+
 def _point_metrics(i: int, point: Point, metrics: Sequence[str] | None) -> list[str]:
     """The metrics recorded at point i: the requested ones its setting has (default: all)."""
     if metrics is None:
         return list(point.setting.metric_names)
-    if isinstance(metrics, str) or not all(isinstance(m, str) for m in metrics):
-        raise TypeError(f"metrics must be a list of metric names, got {metrics!r}")
     names = [m for m in metrics if m in point.setting.metric_names]
     if not names:
         raise ValueError(f"none of metrics={list(metrics)} applies to point {i}")

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from . import _checks
 from .paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
-from .settings import KDE, Discrete, Gaussian, LinearRegression, Setting
+from .settings import KDE, Discrete, Gaussian, LinearRegression, Setting, check_setting
 
 __all__ = [
     "discrete_settings",
@@ -44,16 +45,21 @@ def discrete_settings(draw: st.DrawFn) -> Discrete:
     return Discrete(counts=counts, samples=samples)
 
 
+def _max_dim(max_dim: Any) -> int:
+    return _checks.integer("max_dim", max_dim, minimum=1, maximum=1024)
+
+
 @st.composite
 def gaussian_settings(draw: st.DrawFn, max_dim: int = 4) -> Gaussian:
-    """Gaussians of dimension 1..max_dim with a well-conditioned random covariance."""
-    dim = draw(st.integers(1, max_dim))
+    """Gaussians of dimension 1..max_dim (at most 1024) with a well-conditioned random
+    covariance."""
+    dim = draw(st.integers(1, _max_dim(max_dim)))
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((dim, dim))
     cov = a @ a.T + np.eye(dim)
     mean = rng.standard_normal(dim)
-    samples = draw(st.integers(dim + 1, 40))
+    samples = draw(st.integers(dim + 1, max(40, 2 * dim)))
     estimator = draw(st.sampled_from(["unbiased", "mle"]))
     if dim == 1 and draw(st.booleans()):
         return Gaussian(float(mean[0]), float(cov[0, 0]), samples, estimator=estimator)
@@ -62,11 +68,12 @@ def gaussian_settings(draw: st.DrawFn, max_dim: int = 4) -> Gaussian:
 
 @st.composite
 def regression_settings(draw: st.DrawFn, max_dim: int = 4) -> LinearRegression:
-    """Linear regressions with a Gaussian design, known or estimated noise."""
-    dim = draw(st.integers(1, max_dim))
+    """Linear regressions of dimension 1..max_dim (at most 1024) with a Gaussian design, known
+    or estimated noise."""
+    dim = draw(st.integers(1, _max_dim(max_dim)))
     return LinearRegression(
         dim,
-        draw(st.integers(dim + 2, 40)),
+        draw(st.integers(dim + 2, max(40, 2 * dim + 2))),
         noise=draw(st.floats(0.1, 3.0)),
         noise_model=draw(st.sampled_from(["known", "estimated"])),
     )
@@ -90,6 +97,7 @@ def settings() -> st.SearchStrategy[Setting]:
 
 def paradigms_for(setting: Setting) -> st.SearchStrategy[Paradigm]:
     """Paradigms that `setting` accepts (sizes within its limits)."""
+    setting = check_setting(setting)
     n = setting.samples
     real = getattr(setting, "real_size", n)
     low = setting.dim + 1 if isinstance(setting, (Gaussian, LinearRegression)) else 1

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -217,12 +218,35 @@ def littler(setting: Discrete) -> float:
     p = setting.weights[setting.weights > 0]
     if p.size <= 1:
         return 0.0
-    return float(-2 * setting.samples * np.sum((1 - p) * np.log1p(-p)))
+    # (1 - p) ln(1 - p) -> 0 as p -> 1: an atom whose weight rounds to 1 (the others' below
+    # 1e-16) contributes 0, not 0 x -inf = NaN
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p < 1, (1 - p) * np.log1p(-p), 0.0)
+    return float(-2 * setting.samples * np.sum(terms))
 
 
-def _marginals(start: _StartState, d: int, iterations: int):
-    """Yield (t, distribution rows, multiplicities) for t = offset..iterations: one row over
-    {0..d} per distinct starting marginal."""
+#: Transient mass below which every atom's marginal chain counts as absorbed: from then on each
+#: curve is constant to within this (absolute), far below float64's resolution of its values.
+ABSORBED = 1e-300
+
+
+def _absorption_bound(d: int) -> int:
+    """Iterations after which the chains' transient mass is below `ABSORBED`: it decays like
+    (1 - 1/d)^t, the largest eigenvalue of the Wright-Fisher chain's transient block."""
+    return 1 if d <= 1 else math.ceil(-math.log(ABSORBED) / -math.log1p(-1 / d)) + 10
+
+
+def _chain_values(
+    start: _StartState,
+    d: int,
+    times: npt.NDArray[np.int64],
+    evaluate: Callable[[npt.NDArray[np.float64], npt.NDArray[np.int64]], npt.NDArray[np.float64]],
+) -> npt.NDArray[np.float64]:
+    """evaluate(distribution rows, multiplicities), one row over {0..d} per distinct starting
+    marginal, at each of the sorted, distinct iterations `times` (all >= start.offset): rows
+    (len(times), values). The chains run to the last of `times` or until they are absorbed, when
+    every later value equals the last one computed (to within `ABSORBED`), so that a horizon of
+    10^12 costs no more than the absorption."""
     if start.fixed is not None:
         values, mult = np.unique(start.fixed, return_counts=True)
         dist = np.zeros((values.size, d + 1))
@@ -231,12 +255,21 @@ def _marginals(start: _StartState, d: int, iterations: int):
         mult = start.multiplicity
         dist = stats.binom.pmf(np.arange(d + 1)[None, :], d, start.q[:, None])
     step = _transition(d).T.tocsr()
-    for t in range(start.offset, iterations + 1):
-        yield t, dist, mult
-        if t < iterations:
+    t = start.offset
+    current = evaluate(dist, mult)
+    out = np.empty((times.size, current.size))
+    for i, target in enumerate(times):
+        while t < target:
+            if float(mult @ dist[:, 1:d].sum(axis=1)) < ABSORBED:
+                out[i:] = current  # absorbed: every later value is this one
+                return out
             # one sparse matrix-vector product per row: scipy's sparse-times-dense-block is
             # several times slower per column (benches/bench_theory.py)
             dist = np.stack([step @ row for row in dist])
+            t += 1
+            current = evaluate(dist, mult)
+        out[i] = current
+    return out
 
 
 #: Most terms of Kimura's series; below TAU_SERIES = 80 / SERIES_TERMS^2 the Feller limit is used.
@@ -313,13 +346,62 @@ def _diffusion_curves(
     return {"collapse_cdf": cdf, "support_size": float(mult.sum()) - lost}
 
 
+#: The cost of one step of one marginal chain beyond its banded product, in the units of
+#: `_exact_affordable` (a unit of banded work takes about 0.5 ns; the Python and scipy calls of
+#: a step about 3 us).
+STEP_OVERHEAD = 6000
+#: Largest cost `method="auto"` spends on exact curves: a few seconds.
+EXACT_BUDGET = 5e9
+
+
 def _exact_affordable(setting: Discrete, iterations: int) -> bool:
-    """Exact curves cost about (distinct atoms) x iterations x D x band operations."""
+    """Exact curves cost about (distinct atoms) x steps x (D x band + overhead), where the chains
+    take at most `_absorption_bound(D)` steps whatever the horizon."""
     d = setting.samples
     if d > MAX_EXACT_D:
         return False
     distinct = np.unique(setting.weights[setting.weights > 0]).size
-    return distinct * (iterations + 1) * d * (2 * _half_width(d) + 1) <= 5e9
+    steps = min(iterations, _absorption_bound(d)) + 1
+    return distinct * steps * (d * (2 * _half_width(d) + 1) + STEP_OVERHEAD) <= EXACT_BUDGET
+
+
+#: Largest iteration the theory accepts (as `t`, or in `iterations`).
+MAX_ITERATION = 2**62
+#: Most iterations an int `iterations` (meaning 0..n) may ask `discrete_curves` for: the result
+#: holds them all.
+MAX_CURVE_POINTS = 10**6
+
+
+def _iterations_array(
+    name: str, values: object, dtype_error: type[Exception] = TypeError
+) -> npt.NDArray[np.int64]:
+    """`values` as an int64 array of iterations in [0, MAX_ITERATION] (any shape); a value of the
+    wrong type raises `dtype_error`."""
+    what = f"{name} must hold non-negative integers (iterations) up to 2**62"
+    if isinstance(values, (bool, np.bool_)):
+        raise dtype_error(f"{what}, got {values!r}")
+    try:
+        arr = np.asarray(values)
+    except (ValueError, TypeError) as err:
+        raise dtype_error(f"{what}: {err}") from None
+    except MemoryError:  # e.g. range(2**62)
+        raise ValueError(f"{name} is too large to hold in memory") from None
+    if arr.size and arr.dtype == object:
+        # Python ints beyond int64 (anything else in an object array is refused below)
+        ints = [
+            v for v in arr.ravel() if isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+        ]
+        if len(ints) == arr.size:
+            bad = next((v for v in ints if not 0 <= v <= MAX_ITERATION), None)
+            if bad is not None:
+                raise ValueError(f"{what}, got {bad:,}")
+            arr = arr.astype(np.int64)
+    if arr.size and arr.dtype.kind not in "iu":
+        raise dtype_error(f"{what}, got dtype {arr.dtype}")
+    if arr.size and (arr.min() < 0 or arr.max() > MAX_ITERATION):
+        low, high = int(arr.min()), int(arr.max())
+        raise ValueError(f"{what}, got {low if low < 0 else high:,}")
+    return arr.astype(np.int64)
 
 
 def _iteration_grid(iterations: object) -> npt.NDArray[np.int64]:
@@ -331,13 +413,22 @@ def _iteration_grid(iterations: object) -> npt.NDArray[np.int64]:
     if isinstance(iterations, (int, np.integer)):
         if iterations < 0:
             raise ValueError(f"iterations must be at least 0, got {iterations}")
+        if iterations > MAX_CURVE_POINTS:
+            raise ValueError(
+                f"iterations must lie in [0, {MAX_CURVE_POINTS:,}] as an int (the curves at every "
+                f"iteration 0..n), got {iterations:,}; for longer horizons pass an array of "
+                "iterations, e.g. numpy.geomspace(1, 1e12, 200).astype(int)"
+            )
         return np.arange(int(iterations) + 1)
-    grid = np.asarray(iterations)
-    if grid.ndim != 1 or grid.size == 0 or not np.issubdtype(grid.dtype, np.integer):
-        raise TypeError("iterations must be an integer or a 1-D array of integers")
-    if grid.min() < 0:
-        raise ValueError("iterations must be non-negative")
-    return grid.astype(np.int64)
+    if np.ndim(iterations) != 1:
+        raise TypeError(
+            "iterations must be an integer or a 1-D array of integers, got "
+            f"{type(iterations).__name__} {iterations!r}"
+        )
+    grid = _iterations_array("iterations", iterations)
+    if grid.size == 0:
+        raise TypeError("iterations must be an integer or a non-empty 1-D array of integers")
+    return grid
 
 
 def collapse_time_cdf(
@@ -350,10 +441,7 @@ def collapse_time_cdf(
     (see the module docstring). "auto" is exact while that is affordable."""
     setting = _check_discrete(setting)
     method = _check_method(method, ("auto", "exact", "diffusion"))
-    times = np.asarray(t)
-    if times.size and (not np.issubdtype(times.dtype, np.integer) or times.min() < 0):
-        raise ValueError("t must hold non-negative integers (iterations)")
-    times = times.astype(np.int64)
+    times = _iterations_array("t", t, ValueError)
     if times.size == 0:
         return np.zeros(times.shape)
     horizon = int(times.max())
@@ -365,10 +453,11 @@ def collapse_time_cdf(
     if start.collapsed_at_start:
         return np.ones(times.shape)
     d = setting.samples
-    cdf = np.zeros(horizon + 1)
-    for it, dist, mult in _marginals(start, d, horizon):
-        cdf[it] = float(mult @ dist[:, d])
-    return cdf[times]
+    wanted, where = np.unique(times, return_inverse=True)
+    late = wanted >= start.offset
+    cdf = np.zeros(wanted.size)
+    cdf[late] = _chain_values(start, d, wanted[late], lambda dist, mult: mult @ dist[:, d:])[:, 0]
+    return cdf[where].reshape(times.shape)
 
 
 def discrete_curves(
@@ -397,8 +486,7 @@ def discrete_curves(
             attrs={"setting": repr(setting), "paradigm": "Replace()", "method": "diffusion"},
         )
     _check_exact_size(setting)
-    full = _exact_curves(setting, horizon)
-    return full.sel(iteration=grid)
+    return _exact_curves(setting, np.unique(grid)).sel(iteration=grid)
 
 
 def _gini_simpson_identity(
@@ -414,46 +502,45 @@ def _gini_simpson_identity(
     return np.where(times == 0, gs0, gs)
 
 
-def _exact_curves(setting: Discrete, iterations: int) -> xr.Dataset:
+def _exact_curves(setting: Discrete, times: npt.NDArray[np.int64]) -> xr.Dataset:
+    """The exact curves at the sorted, distinct iterations `times`."""
     d = setting.samples
-    p0 = setting.weights[setting.weights > 0]
-    entropy = np.empty(iterations + 1)
-    support = np.empty(iterations + 1)
-    gini = np.empty(iterations + 1)
-    collapsed = np.zeros(iterations + 1)
-    entropy[0] = float(-np.sum(p0 * np.log(p0)))
-    support[0] = p0.size
-    gini[0] = 1 - float(np.sum(p0**2))
-    collapsed[0] = float(p0.size <= 1)
+    names = ("entropy", "support_size", "gini_simpson", "collapse_cdf")
+    values = np.empty((times.size, len(names)))
+
+    def summary(p: npt.NDArray[np.float64]) -> list[float]:
+        """Entropy, support, Gini-Simpson and collapse of one distribution."""
+        p = p[p > 0]
+        return [float(-np.sum(p * np.log(p))), p.size, 1 - float(np.sum(p**2)), float(p.size <= 1)]
+
     start = _start(setting)
-    if start.offset == 2 and iterations >= 1:
+    values[times == 0] = summary(setting.weights)
+    if start.offset == 2:
         # iteration 1 is the empirical distribution of the real counts
-        c = setting.counts[setting.counts > 0] / setting.real_size
-        entropy[1] = float(-np.sum(c * np.log(c)))
-        support[1] = c.size
-        gini[1] = 1 - float(np.sum(c**2))
-        collapsed[1] = float(c.size <= 1)
-    frac = np.arange(d + 1) / d
-    plogp = np.zeros(d + 1)
-    plogp[1:] = -frac[1:] * np.log(frac[1:])
+        values[times == 1] = summary(setting.counts / setting.real_size)
+    late = times >= start.offset
     if start.collapsed_at_start:
-        entropy[:] = 0.0
-        support[:] = 1.0
-        gini[:] = 0.0
-        collapsed[:] = 1.0
-    else:
-        for t, dist, mult in _marginals(start, d, iterations):
-            entropy[t] = float(mult @ (dist @ plogp))
-            support[t] = float(mult @ (1.0 - dist[:, 0]))
-            gini[t] = 1.0 - float(mult @ (dist @ frac**2))
-            collapsed[t] = float(mult @ dist[:, d])
+        values[late] = [0.0, 1.0, 0.0, 1.0]
+    elif np.any(late):
+        frac = np.arange(d + 1) / d
+        plogp = np.zeros(d + 1)
+        plogp[1:] = -frac[1:] * np.log(frac[1:])
+
+        def evaluate(
+            dist: npt.NDArray[np.float64], mult: npt.NDArray[np.int64]
+        ) -> npt.NDArray[np.float64]:
+            return np.array(
+                [
+                    float(mult @ (dist @ plogp)),
+                    float(mult @ (1.0 - dist[:, 0])),
+                    1.0 - float(mult @ (dist @ frac**2)),
+                    float(mult @ dist[:, d]),
+                ]
+            )
+
+        values[late] = _chain_values(start, d, times[late], evaluate)
     return xr.Dataset(
-        {
-            "entropy": ("iteration", entropy),
-            "support_size": ("iteration", support),
-            "gini_simpson": ("iteration", gini),
-            "collapse_cdf": ("iteration", collapsed),
-        },
-        coords={"iteration": np.arange(iterations + 1)},
+        {name: ("iteration", values[:, k]) for k, name in enumerate(names)},
+        coords={"iteration": times},
         attrs={"setting": repr(setting), "paradigm": "Replace()", "method": "exact"},
     )

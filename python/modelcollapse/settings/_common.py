@@ -15,6 +15,9 @@ from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Repl
 
 ProgressCallback = Callable[[int], object]
 
+#: Most synthetic items one generation may add (the kernels count in 64 bits).
+MAX_PER_GENERATION = 2**62
+
 #: The ways to draw a generation: "auto" picks the exact sufficient-statistic path where one
 #: exists, else samples.
 METHODS = ("auto", "statistics", "samples")
@@ -94,7 +97,13 @@ def paradigm_args(
     if isinstance(paradigm, Replace):
         return "replace", 0
     if isinstance(paradigm, Accumulate):
-        return "accumulate", round_half_up(paradigm.growth * samples)
+        count = round_half_up(paradigm.growth * samples)
+        if count > MAX_PER_GENERATION:
+            raise ValueError(
+                f"growth={paradigm.growth:g} asks for round(growth * samples) = {count:,} "
+                f"synthetic {unit} per generation; at most 2**62 = {MAX_PER_GENERATION:,} fit"
+            )
+        return "accumulate", count
     if isinstance(paradigm, AccumulateSubsample):
         low, high = dim + 1, real + samples
         if not low <= paradigm.size <= high:

@@ -27,12 +27,8 @@ MAX_ATOMS = 2**32 - 1
 
 
 def _weights_array(weights: Any) -> npt.NDArray[np.float64]:
-    arr = np.asarray(weights)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.floating)
-        or np.issubdtype(arr.dtype, np.integer)
-        or arr.dtype == np.bool_
-    ):
+    arr = _checks.array("weights", weights)
+    if arr.dtype.kind not in "iufb":  # not complex, datetimes, strings or objects
         raise TypeError(f"weights must be an array of real numbers, got dtype {arr.dtype}")
     arr = arr.astype(np.float64)
     if arr.ndim != 1:
@@ -51,10 +47,8 @@ def _weights_array(weights: Any) -> npt.NDArray[np.float64]:
 
 
 def _counts_array(counts: Any) -> npt.NDArray[np.uint64]:
-    arr = np.asarray(counts)
-    if arr.dtype == np.bool_ or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
+    arr = _checks.array("counts", counts)
+    if arr.dtype.kind not in "iuf":  # not bool, complex, datetimes, strings or objects
         raise TypeError(f"counts must be an array of integers, got dtype {arr.dtype}")
     if arr.ndim != 1:
         raise ValueError(f"counts must be one-dimensional, got shape {arr.shape}")

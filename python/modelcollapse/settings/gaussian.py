@@ -23,7 +23,11 @@ ESTIMATORS = ("unbiased", "mle")
 def _covariance(cov: Any, dim: int, univariate: bool) -> npt.NDArray[np.float64]:
     """`cov` checked: a positive variance (univariate) or a symmetric positive-definite d x d
     matrix; returned as a d x d array, exactly symmetric."""
-    arr = _checks.real_array("cov", cov, ndims=(0, 2) if univariate else (2,))
+    arr = _checks.real_array("cov", cov, ndims=(0, 2), bound=_checks.MAX_MAGNITUDE**2)
+    if arr.ndim == 0 and not univariate:
+        raise ValueError(
+            f"cov must be 2-D, of shape ({dim}, {dim}) to match mean's {dim} entries, got a scalar"
+        )
     if arr.ndim == 0:
         arr = arr.reshape(1, 1)
     if arr.shape != (dim, dim):
@@ -46,7 +50,9 @@ def _covariance(cov: Any, dim: int, univariate: bool) -> npt.NDArray[np.float64]
 def _real_data(data: Any, dim: int, univariate: bool) -> npt.NDArray[np.float64]:
     """Given real points: an (m, dim) array (1-D for one dimension), m > dim, not in a
     hyperplane."""
-    arr = _checks.real_array("data", data, ndims=(1, 2) if univariate else (2,))
+    arr = _checks.real_array(
+        "data", data, ndims=(1, 2) if univariate else (2,), bound=_checks.MAX_MAGNITUDE
+    )
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
     if arr.shape[1] != dim or arr.shape[0] <= dim:
@@ -75,6 +81,10 @@ class Gaussian(ArraySetting):
     1 - ``tail`` of the real mass, and its mass where the real density is below the level of the
     ellipsoid holding 1 - ``hallucination`` (for a Gaussian both regions are complements of
     highest-density ellipsoids; the second is far out, where real data are almost never seen).
+
+    Entries of ``mean`` and ``data`` must lie within +-1e100 and those of ``cov`` within
+    +-1e200, so that sums of squares stay finite. The kernel runs centred at ``mean`` (every
+    metric is unchanged by a shift), so a mean far from 0 loses no precision.
     """
 
     mean: npt.NDArray[np.float64]
@@ -100,7 +110,7 @@ class Gaussian(ArraySetting):
         hallucination: float = 0.001,
         data: Any = None,
     ) -> None:
-        mean_arr = _checks.real_array("mean", mean, ndims=(0, 1))
+        mean_arr = _checks.real_array("mean", mean, ndims=(0, 1), bound=_checks.MAX_MAGNITUDE)
         univariate = mean_arr.ndim == 0
         mean_arr = mean_arr.reshape(-1)
         dim = mean_arr.size
@@ -212,14 +222,18 @@ class Gaussian(ArraySetting):
                     f"iterations={run.iterations:,} is too many under AccumulateSubsample: every "
                     f"point is kept, {stored:,} values per replicate, more than 2**29 (4 GiB)"
                 )
+        # Every metric is unchanged by a shift of the real distribution and its data, so the
+        # kernel runs centred at 0: a mean far from 0 (1e16 against a variance of 1, say) would
+        # otherwise round the fits' deviations from it away.
+        data = None if self.data is None else (self.data - self.mean).reshape(-1)
         flat = _core.simulate_gaussian(
-            self.mean,
+            np.zeros(self.dim),
             self.cov.reshape(-1),
             self.samples,
             self.estimator,
             float(stats.chi2.isf(self.tail, self.dim)),
             float(stats.chi2.isf(self.hallucination, self.dim)),
-            None if self.data is None else self.data.reshape(-1),
+            data,
             name,
             value,
             kernel_method,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,17 +28,18 @@ class GaussianMixture:
 
     def __init__(self, weights: Any, means: Any, stds: Any) -> None:
         w = _checks.real_array("weights", weights, ndims=(1,))
-        m = _checks.real_array("means", means, ndims=(1,))
-        s = _checks.real_array("stds", stds, ndims=(1,))
+        m = _checks.real_array("means", means, ndims=(1,), bound=_checks.MAX_MAGNITUDE)
+        s = _checks.real_array("stds", stds, ndims=(1,), bound=_checks.MAX_MAGNITUDE)
         if not (w.size == m.size == s.size) or w.size == 0:
             raise ValueError(
                 "weights, means and stds must have the same positive length, got "
                 f"{w.size}, {m.size}, {s.size}"
             )
-        if np.any(w < 0) or w.sum() <= 0:
+        if np.any(w < 0) or not np.any(w > 0):
             raise ValueError("weights must be non-negative with a positive sum")
-        if np.any(s <= 0):
-            raise ValueError("stds must be positive")
+        if np.any(s < 1 / _checks.MAX_MAGNITUDE):
+            raise ValueError(f"stds must be positive, in [1e-100, 1e+100], got {s.min():g}")
+        w = w / w.max()  # first, so that the sum cannot overflow
         object.__setattr__(self, "weights", tuple(float(x) for x in w / w.sum()))
         object.__setattr__(self, "means", tuple(float(x) for x in m))
         object.__setattr__(self, "stds", tuple(float(x) for x in s))
@@ -51,28 +53,61 @@ class GaussianMixture:
         return hash((self.weights, self.means, self.stds))
 
     def pdf(self, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        x = np.asarray(x, dtype=np.float64)
+        """The density at x (any shape)."""
+        x = _points_at(x)
         return sum(
             w * stats.norm.pdf(x, m, s)
             for w, m, s in zip(self.weights, self.means, self.stds, strict=True)
         )
 
     def cdf(self, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        x = np.asarray(x, dtype=np.float64)
+        """The distribution function at x (any shape)."""
+        x = _points_at(x)
         return sum(
             w * stats.norm.cdf(x, m, s)
             for w, m, s in zip(self.weights, self.means, self.stds, strict=True)
         )
 
     def ppf(self, q: float) -> float:
-        """The q-quantile (by root finding on the cdf)."""
+        """The q-quantile (by root finding on the cdf); -inf and inf for q = 0 and 1."""
+        q = _checks.real("q", q, minimum=0.0, maximum=1.0)
+        if q in (0.0, 1.0):
+            return -math.inf if q == 0.0 else math.inf
         lo = min(m - 40 * s for m, s in zip(self.means, self.stds, strict=True))
         hi = max(m + 40 * s for m, s in zip(self.means, self.stds, strict=True))
         return float(optimize.brentq(lambda x: float(self.cdf(x)) - q, lo, hi, xtol=1e-14))
 
+    def _isf(self, q: float) -> float:
+        """The upper q-quantile, solved on the survival function (1 - q rounds to 1 for tiny q)."""
+        if q == 0.0:
+            return math.inf
+        lo = min(m - 40 * s for m, s in zip(self.means, self.stds, strict=True))
+        hi = max(m + 40 * s for m, s in zip(self.means, self.stds, strict=True))
+
+        def excess(x: float) -> float:
+            sf = sum(
+                w * stats.norm.sf(x, m, s)
+                for w, m, s in zip(self.weights, self.means, self.stds, strict=True)
+            )
+            return float(sf) - q
+
+        return float(optimize.brentq(excess, lo, hi, xtol=1e-14))
+
     def sample(self, rng: np.random.Generator, size: int) -> npt.NDArray[np.float64]:
+        """`size` points drawn with the numpy Generator `rng`."""
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        size = _checks.integer("size", size, minimum=0, maximum=2**31)
         k = rng.choice(len(self.weights), size=size, p=self.weights)
         return rng.normal(np.asarray(self.means)[k], np.asarray(self.stds)[k])
+
+
+def _points_at(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Where a mixture's pdf or cdf is evaluated: real numbers of any shape (NaN gives NaN)."""
+    arr = _checks.array("x", x)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"x must hold real numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64)
 
 
 #: The default real distribution: two well-separated unit-variance modes.
@@ -80,7 +115,7 @@ TWO_MODES = GaussianMixture([0.5, 0.5], [-2.0, 2.0], [1.0, 1.0])
 
 
 def _points(name: str, value: Any) -> npt.NDArray[np.float64]:
-    arr = _checks.real_array(name, value, ndims=(1,))
+    arr = _checks.real_array(name, value, ndims=(1,), bound=_checks.MAX_MAGNITUDE)
     if arr.size == 0:
         raise ValueError(f"{name} must hold at least one point")
     return readonly(arr)
@@ -102,6 +137,9 @@ class KDE(ArraySetting):
 
     Iteration 0 is the sampler itself, or, with given data, the KDE on the data (which is then
     also iteration 1).
+
+    ``bandwidth`` must lie in [1e-100, 1e100], and ``data`` and ``test`` within +-1e100 (as must a
+    mixture's means; its stds lie in [1e-100, 1e100]).
     """
 
     data: npt.NDArray[np.float64] | None
@@ -125,7 +163,9 @@ class KDE(ArraySetting):
         test_size: int = 1000,
         tail: float = 0.1,
     ) -> None:
-        bandwidth = _checks.real("bandwidth", bandwidth, minimum=0.0, open_low=True)
+        bandwidth = _checks.real(
+            "bandwidth", bandwidth, minimum=1 / _checks.MAX_MAGNITUDE, maximum=_checks.MAX_MAGNITUDE
+        )
         tail = _checks.real("tail", tail, minimum=0.0, maximum=1.0, open_low=True)
         if tail == 1.0:
             raise ValueError("tail must lie in (0, 1), got 1.0")
@@ -174,7 +214,7 @@ class KDE(ArraySetting):
         """The real central interval holding 1 - tail of the real mass."""
         q = self.tail / 2
         if self.sampler is not None:
-            return self.sampler.ppf(q), self.sampler.ppf(1 - q)
+            return self.sampler.ppf(q), self.sampler._isf(q)
         assert self.data is not None
         lo, hi = np.quantile(self.data, [q, 1 - q])
         return float(lo), float(hi)

@@ -20,6 +20,11 @@ NOISE_MODELS = ("known", "estimated")
 _ALL_METRICS = tuple(_core.regression_metric_names())
 
 
+#: Most labels method="samples" draws in one generation (about a second's work: Ctrl-C is
+#: answered between generations).
+MAX_LABELS_PER_GENERATION = 2**27
+
+
 @dataclass(frozen=True, init=False, eq=False, repr=False)
 class LinearRegression(ArraySetting):
     """Linear regression refit by OLS on its own synthetic labels (paper Appendix A, after
@@ -36,6 +41,10 @@ class LinearRegression(ArraySetting):
     N(0, I); an array gives X itself (the same for every replicate), and test inputs are its
     rows, uniformly. ``beta`` defaults to ones / sqrt(dim) (unit norm). Iteration 0 is the true
     model (beta_hat = beta), iteration 1 the fit to the real labels.
+
+    ``noise`` must lie in [1e-100, 1e100] and a given design's entries within +-1e100. The
+    metrics depend on beta_hat - beta only, so the kernel runs at beta = 0 and a large ``beta``
+    loses no precision.
     """
 
     dim: int
@@ -61,7 +70,9 @@ class LinearRegression(ArraySetting):
                 f"samples must be at least dim + 1 = {dim + 1}: with {samples} rows in {dim} "
                 "dimensions OLS has no unique fit"
             )
-        noise = _checks.real("noise", noise, minimum=0.0, open_low=True)
+        noise = _checks.real(
+            "noise", noise, minimum=1 / _checks.MAX_MAGNITUDE, maximum=_checks.MAX_MAGNITUDE
+        )
         if beta is None:
             beta_arr = np.full(dim, 1.0 / np.sqrt(dim))
         else:
@@ -75,13 +86,20 @@ class LinearRegression(ArraySetting):
                 "design", design, ("gaussian",)
             )
         else:
-            x = _checks.real_array("design", design, ndims=(2,))
+            x = _checks.real_array("design", design, ndims=(2,), bound=_checks.MAX_MAGNITUDE)
             if x.shape != (samples, dim):
                 raise ValueError(
                     f"design must have shape (samples, dim) = ({samples}, {dim}), got {x.shape}"
                 )
             if np.linalg.matrix_rank(x) < dim:
                 raise ValueError("design must have full column rank (X^T X is singular)")
+            try:  # what the kernel factorises: X^T X can underflow where X has full rank
+                np.linalg.cholesky(x.T @ x)
+            except np.linalg.LinAlgError:
+                raise ValueError(
+                    "design must have full column rank with X^T X positive definite in float64 "
+                    "(rescale its columns)"
+                ) from None
             design_value = readonly(x)
         noise_model = _checks.choice("noise_model", noise_model, NOISE_MODELS)
         for name, value in (
@@ -141,12 +159,22 @@ class LinearRegression(ArraySetting):
         rows = self._method(paradigm, method) == "samples" or not isinstance(self.design, str)
         values = (n * d + 3 * n if rows else 0) + 8 * d * d
         if isinstance(paradigm, AccumulateSubsample):
-            values += (iterations + 1) * n + 2 * paradigm.size * (d + 1)
+            # every label so far and its index
+            values += 2 * (iterations + 1) * n + 2 * paradigm.size * (d + 1)
         return 8 * values
 
     def _method(self, paradigm: Paradigm, method: str) -> str:
         if isinstance(paradigm, (Replace, Accumulate)):
-            return "statistics" if method == "auto" else method
+            chosen = "statistics" if method == "auto" else method
+            labels = paradigm.growth * self.samples if isinstance(paradigm, Accumulate) else 0
+            if chosen == "samples" and labels > MAX_LABELS_PER_GENERATION:
+                raise ValueError(
+                    f"growth={paradigm.growth:g} is too large for method='samples', which draws "
+                    f"every label: growth * samples = {labels:,.0f} labels per generation, more "
+                    f"than {MAX_LABELS_PER_GENERATION:,} (use method='auto', whose exact "
+                    "statistics path draws a generation's label vectors at once)"
+                )
+            return chosen
         if method == "statistics":
             raise ValueError(
                 f"method='statistics' is not available for LinearRegression under "
@@ -166,8 +194,11 @@ class LinearRegression(ArraySetting):
                 "label is kept, more than 2**29 (4 GiB) per replicate"
             )
         design = None if isinstance(self.design, str) else self.design.reshape(-1)
+        # Every metric depends on beta_hat - beta only, whose law does not involve beta (labels
+        # are X beta plus noise, and OLS is linear), so the kernel runs at beta = 0: a large beta
+        # would otherwise round the fits' deviations from it away.
         flat = _core.simulate_regression(
-            self.beta,
+            np.zeros(self.dim),
             self.samples,
             self.noise,
             design,
