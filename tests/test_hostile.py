@@ -13,6 +13,7 @@ answer the alarm as they answer Ctrl-C). ``sweep``'s ``checkpoint`` argument is 
 
 from __future__ import annotations
 
+import itertools
 import math
 import signal
 import time
@@ -1303,6 +1304,12 @@ SWEEP_BUGS = [
     e("metrics-int", lambda: sw(metrics=5), TypeError, "metrics"),
     e("metrics-unknown", lambda: sw(metrics=["entropy", "bogus"]), ValueError, "bogus"),
     e("metrics-empty", lambda: sw(metrics=[]), ValueError, "metrics must name"),
+    e(
+        "metrics-endless",
+        lambda: sw(metrics=itertools.repeat("entropy")),
+        ValueError,
+        "more than the",
+    ),
     e("point-label-list-value", lambda: mc.Point(D, mc.Replace(), {"n": [1]}), TypeError, "scalar"),
     e("point-label-int-name", lambda: mc.Point(D, mc.Replace(), {1: 1}), TypeError, "string"),
 ]

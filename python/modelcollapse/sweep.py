@@ -261,12 +261,16 @@ def _as_point(point: Any) -> Point:
 
 def _check_metrics(points: list[Point], metrics: Any) -> list[str]:
     """`metrics`: a list of metric names, each recorded by some point's setting."""
+    known = {m for p in points for m in p.setting.metric_names}
     if isinstance(metrics, str):
         metrics = [metrics]
-    if not isinstance(metrics, Iterable) or not all(isinstance(m, str) for m in metrics):
+    if not isinstance(metrics, Iterable):
         raise TypeError(f"metrics must be None or a list of metric names, got {metrics!r}")
-    metrics = list(metrics)
-    known = {m for p in points for m in p.setting.metric_names}
+    metrics = list(itertools.islice(metrics, len(known) + 1))  # an endless iterable is not read
+    if not all(isinstance(m, str) for m in metrics):
+        raise TypeError(f"metrics must be None or a list of metric names, got {metrics!r}")
+    if len(metrics) > len(known):
+        raise ValueError(f"metrics names more than the {len(known)} metrics the points record")
     unknown = [m for m in metrics if m not in known]
     if unknown or not metrics:
         raise ValueError(
