@@ -27,31 +27,38 @@ class RootKey:
         return "".join(f"{w:016x}" for w in self.words)
 
 
-def root_key(rng: RNGLike) -> RootKey:
-    """Derive the root key. None draws fresh OS entropy and records it, so a run can be repeated
-    with ``rng=numpy.random.SeedSequence(entropy)``; a Generator is advanced by four draws."""
+def _generator_words(rng: np.random.Generator) -> list[int]:
+    """Four 64-bit words drawn from a Generator (which advances)."""
+    drawn = rng.integers(0, np.iinfo(np.uint64).max, size=4, dtype=np.uint64, endpoint=True)
+    return [int(w) for w in drawn]
+
+
+def _sequence(rng: RNGLike) -> tuple[np.random.SeedSequence, str]:
+    """Every `rng` but a Generator, checked, as a SeedSequence and how it was given."""
     if isinstance(rng, (bool, np.bool_)):
         raise TypeError("rng must be None, an int, a numpy SeedSequence or Generator, not a bool")
     if rng is None:
         seq = np.random.SeedSequence()
-        seed = f"SeedSequence(entropy={seq.entropy})"
-    elif isinstance(rng, (int, np.integer)):
+        return seq, f"SeedSequence(entropy={seq.entropy})"
+    if isinstance(rng, (int, np.integer)):
         if rng < 0:
             raise ValueError(f"rng must be a non-negative integer seed, got {rng}")
-        seq = np.random.SeedSequence(int(rng))
-        seed = str(int(rng))
-    elif isinstance(rng, np.random.SeedSequence):
-        seq = rng
-        seed = f"SeedSequence(entropy={seq.entropy}, spawn_key={tuple(seq.spawn_key)})"
-    elif isinstance(rng, np.random.Generator):
-        drawn = rng.integers(0, np.iinfo(np.uint64).max, size=4, dtype=np.uint64, endpoint=True)
-        words = tuple(int(w) for w in drawn)
+        return np.random.SeedSequence(int(rng)), str(int(rng))
+    if isinstance(rng, np.random.SeedSequence):
+        return rng, f"SeedSequence(entropy={rng.entropy}, spawn_key={tuple(rng.spawn_key)})"
+    raise TypeError(
+        "rng must be None, an int, a numpy.random.SeedSequence or a numpy.random.Generator, "
+        f"got {type(rng).__name__}"
+    )
+
+
+def root_key(rng: RNGLike) -> RootKey:
+    """Derive the root key. None draws fresh OS entropy and records it, so a run can be repeated
+    with ``rng=numpy.random.SeedSequence(entropy)``; a Generator is advanced by four draws."""
+    if isinstance(rng, np.random.Generator):
+        words = tuple(_generator_words(rng))
         return RootKey(words=words, seed="drawn from a numpy Generator")  # type: ignore[arg-type]
-    else:
-        raise TypeError(
-            "rng must be None, an int, a numpy.random.SeedSequence or a numpy.random.Generator, "
-            f"got {type(rng).__name__}"
-        )
+    seq, seed = _sequence(rng)
     state = seq.generate_state(4, np.uint64)
     return RootKey(words=tuple(int(w) for w in state), seed=seed)  # type: ignore[arg-type]
 
@@ -59,10 +66,6 @@ def root_key(rng: RNGLike) -> RootKey:
 def seed_sequence(rng: RNGLike) -> np.random.SeedSequence:
     """The `rng` argument as a SeedSequence to spawn from (sweeps spawn one per point). None draws
     fresh OS entropy; a Generator is advanced by four draws, which become the entropy."""
-    if isinstance(rng, np.random.SeedSequence):
-        return rng
     if isinstance(rng, np.random.Generator):
-        drawn = rng.integers(0, np.iinfo(np.uint64).max, size=4, dtype=np.uint64, endpoint=True)
-        return np.random.SeedSequence([int(w) for w in drawn])
-    root_key(rng)  # the same checks and messages as every other entry point
-    return np.random.SeedSequence(None if rng is None else int(rng))  # type: ignore[arg-type]
+        return np.random.SeedSequence(_generator_words(rng))
+    return _sequence(rng)[0]

@@ -61,8 +61,9 @@ def _replicate_range(replicates: Any) -> range:
     return range(n)
 
 
-def _metric_list(setting: Setting, metrics: Any) -> list[str]:
-    known = setting.metric_names
+def _metric_list(known: Sequence[str], metrics: Any, owner: str) -> list[str]:
+    """`metrics` (None: all of `known`) as a list of distinct names from `known`, the metrics of
+    `owner` (named in the messages)."""
     if metrics is None:
         return list(known)
     if isinstance(metrics, (bytes, bytearray)) or not isinstance(metrics, (str, Iterable)):
@@ -83,8 +84,7 @@ def _metric_list(setting: Setting, metrics: Any) -> list[str]:
         ) from None
     if len(names) > len(known):
         raise ValueError(
-            f"metrics names more than the {len(known)} metrics of {type(setting).__name__}: "
-            f"{', '.join(known)}"
+            f"metrics names more than the {len(known)} metrics of {owner}: {', '.join(known)}"
         )
     if not names:
         raise ValueError(f"metrics must name at least one of: {', '.join(known)}")
@@ -93,8 +93,7 @@ def _metric_list(setting: Setting, metrics: Any) -> list[str]:
             raise TypeError(f"metrics must be metric names (str), got {name!r}")
         if name not in known:
             raise ValueError(
-                f"metrics: unknown metric {name!r} for {type(setting).__name__}; known: "
-                f"{', '.join(known)}"
+                f"metrics: unknown metric {name!r} for {owner}; known: {', '.join(known)}"
             )
     if len(set(names)) != len(names):
         raise ValueError(f"metrics names a metric twice: {names}")
@@ -165,7 +164,7 @@ def simulate(
     iterations = _checks.integer("iterations", iterations, minimum=0, maximum=2**62)
     stride = _checks.integer("stride", stride, minimum=1, maximum=2**62)
     reps = _replicate_range(replicates)
-    names = _metric_list(setting, metrics)
+    names = _metric_list(setting.metric_names, metrics, type(setting).__name__)
     threads = _checks.optional_threads(threads)
     mode = _checks.progress_mode(progress)
     method = _checks.choice("method", method, METHODS)

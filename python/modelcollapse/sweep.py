@@ -26,7 +26,7 @@ from ._progress import Progress
 from ._rng import RNGLike, seed_sequence
 from .paradigms import Paradigm, check_paradigm
 from .settings import Setting, check_setting
-from .simulate import _memory_limit, _version, simulate
+from .simulate import _memory_limit, _metric_list, _version, simulate
 
 __all__ = ["Point", "grid", "sweep"]
 
@@ -163,7 +163,9 @@ def sweep(
     spawned_before = root.n_children_spawned
     seeds = root.spawn(len(points))
     if metrics is not None:
-        metrics = _check_metrics(points, metrics)
+        # the names every point's settings record, in their order of first appearance
+        known = list(dict.fromkeys(m for p in points for m in p.setting.metric_names))
+        metrics = _metric_list(known, metrics, "the points' settings")
     names = [_point_metrics(i, point, metrics) for i, point in enumerate(points)]
     recorded = iterations // stride + 1
     _check_result_size(points, names, replicates, recorded)
@@ -257,26 +259,6 @@ def _as_point(point: Any) -> Point:
     raise TypeError(
         f"each point must be an mc.Point or a (setting, paradigm[, labels]) tuple, got {point!r}"
     )
-
-
-def _check_metrics(points: list[Point], metrics: Any) -> list[str]:
-    """`metrics`: a list of metric names, each recorded by some point's setting."""
-    known = {m for p in points for m in p.setting.metric_names}
-    if isinstance(metrics, str):
-        metrics = [metrics]
-    if not isinstance(metrics, Iterable):
-        raise TypeError(f"metrics must be None or a list of metric names, got {metrics!r}")
-    metrics = list(itertools.islice(metrics, len(known) + 1))  # an endless iterable is not read
-    if not all(isinstance(m, str) for m in metrics):
-        raise TypeError(f"metrics must be None or a list of metric names, got {metrics!r}")
-    if len(metrics) > len(known):
-        raise ValueError(f"metrics names more than the {len(known)} metrics the points record")
-    unknown = [m for m in metrics if m not in known]
-    if unknown or not metrics:
-        raise ValueError(
-            f"metrics must name metrics of the points' settings ({sorted(known)}), got {metrics}"
-        )
-    return metrics
 
 
 def _point_metrics(i: int, point: Point, metrics: Sequence[str] | None) -> list[str]:
