@@ -12,7 +12,7 @@ import xarray as xr
 
 from . import _checks
 from . import definitions as d
-from ._rng import RNGLike
+from ._rng import RNGLike, seed_sequence
 from .paradigms import PARADIGMS, Accumulate, Paradigm, Replace, check_paradigm
 from .settings import KDE, Discrete, Gaussian, LinearRegression, Setting, check_setting
 from .simulate import Run, simulate
@@ -78,19 +78,6 @@ def _with_samples(setting: Setting, n: int) -> Setting:
             tail=setting.tail,
         )
     return Discrete(weights=setting.weights, samples=n, tail=setting.tail)
-
-
-def _seed_sequence(rng: RNGLike) -> np.random.SeedSequence:
-    """`rng` (SPEC 7: None, an int, a SeedSequence or a Generator) as a SeedSequence."""
-    if isinstance(rng, np.random.SeedSequence):
-        return rng
-    if isinstance(rng, np.random.Generator):
-        return np.random.SeedSequence(rng.integers(0, 2**63, size=4).tolist())
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        if rng is not None and rng < 0:
-            raise ValueError(f"rng must be a non-negative integer seed, got {rng}")
-        return np.random.SeedSequence(None if rng is None else int(rng))
-    raise TypeError(f"rng must be None, an int, a SeedSequence or a Generator, got {rng!r}")
 
 
 def _ends(
@@ -238,7 +225,7 @@ def profile(
                 raise ValueError(
                     f"sizes: samples={n:,} does not make a valid setting: {err}"
                 ) from None
-    seeds = _seed_sequence(rng).spawn(len(paradigms))
+    seeds = seed_sequence(rng).spawn(len(paradigms))
     metrics = NEEDED[type(setting)]
     verdicts: dict[str, list[d.Verdict]] = {}
     runs: dict[str, Run] = {}
