@@ -88,7 +88,7 @@ def simulate(**overrides):
         ({"rng": -1}, ValueError, "rng must be a non-negative"),
         ({"rng": "seed"}, TypeError, "rng must be None"),
         ({"rng": True}, TypeError, "not a bool"),
-        ({"setting": "histogram"}, TypeError, "setting must be one of"),
+        ({"setting": "histogram"}, TypeError, "setting must be a setting"),
         ({"paradigm": "replace"}, TypeError, "paradigm must be one of"),
         ({"paradigm": mc.AccumulateSubsample(21)}, ValueError, "size must lie in \\[1, 20\\]"),
         ({"iterations": 10**7, "replicates": 10**7}, ValueError, "stride="),

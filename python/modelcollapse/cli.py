@@ -1,7 +1,8 @@
 """The `modelcollapse` command line. `modelcollapse reproduce --out DIR` rebuilds the paper's
 figures and Table 1, the Gaussian W2 decomposition and the collapse atlas, with a report;
 `modelcollapse demo` runs a short, self-checking tour of the discrete engine; `modelcollapse
-figure4 --out DIR` draws Figure 4 alone."""
+figure4 --out DIR` draws Figure 4 alone; `modelcollapse profile RUNS.csv --risk COLUMN` profiles
+runs logged elsewhere under the eight definitions."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .definitions import NAMES
 from .paradigms import Accumulate, Replace
 from .settings import Discrete
 from .simulate import collapse_times, simulate
@@ -73,6 +75,37 @@ def figure4(out: Path, quick: bool) -> None:
     print(f"finished in {time.perf_counter() - start:.1f} s")
 
 
+def profile_logged(args: argparse.Namespace) -> None:
+    """Read a log, print its profile, and write table.csv, details.csv and profile.png."""
+    from .logged import read_runs
+    from .profile import profile_runs
+
+    roles: dict[str, object] = {"risk": args.risk}
+    for role in ("excess_risk", "diversity", "tail_mass", "real_tail_mass"):
+        if getattr(args, role) is not None:
+            roles[role] = getattr(args, role)
+    runs = read_runs(
+        args.runs,
+        roles=roles,
+        iteration=args.iteration,
+        replicate=args.replicate,
+        paradigm=args.paradigm,
+        size=args.size,
+    )
+    result = profile_runs(runs)
+    table = result.table().rename(index=lambda i: f"{i}. {NAMES[i]}")
+    print(f"model collapse profile of {args.runs}:")
+    print(table.to_string())
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        result.table().to_csv(args.out / "table.csv")
+        result.details().to_csv(args.out / "details.csv", index=False)
+        fig = result.plot().figure
+        fig.savefig(args.out / "profile.png", dpi=150)
+        for name in ("table.csv", "details.csv", "profile.png"):
+            print(f"wrote {args.out / name}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `modelcollapse` command."""
     parser = argparse.ArgumentParser(prog="modelcollapse", description=__doc__)
@@ -93,8 +126,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     rep_parser.add_argument("--quick", action="store_true", help="small runs, under a minute")
     rep_parser.add_argument("--seed", type=int, default=0, help="the root seed (default 0)")
     rep_parser.add_argument("--force", action="store_true", help="write into a non-empty --out")
+    prof = commands.add_parser(
+        "profile",
+        help="the eight definitions on runs logged elsewhere (a CSV or Parquet file)",
+        description="Profile logged runs: one row per (replicate, iteration[, paradigm][, size]) "
+        "with metric columns; iteration 1 is the model trained on real data only.",
+    )
+    prof.add_argument("runs", type=Path, help="RUNS.csv or RUNS.parquet")
+    prof.add_argument("--risk", required=True, help="column: population risk, lower is better")
+    prof.add_argument("--excess-risk", help="column: the risk above its floor (Definition 5)")
+    prof.add_argument("--diversity", help="column: the model's diversity (Definition 4)")
+    prof.add_argument("--tail-mass", help="column: model mass on the real tails (Definition 7)")
+    prof.add_argument(
+        "--real-tail-mass", type=float, help="the real mass on those tails (with --tail-mass)"
+    )
+    prof.add_argument("--size", help="column: training-set size (Definition 5)")
+    prof.add_argument("--paradigm", help="column: paradigm label (one profile column each)")
+    prof.add_argument("--replicate", default="replicate", help="column: replicate (seed)")
+    prof.add_argument("--iteration", default="iteration", help="column: generation (1 = real only)")
+    prof.add_argument("--out", type=Path, help="write table.csv, details.csv, profile.png here")
     args = parser.parse_args(argv)
-    if args.command == "reproduce":
+    if args.command == "profile":
+        try:
+            profile_logged(args)
+        except (ValueError, TypeError, FileNotFoundError) as err:
+            prof.error(str(err))
+    elif args.command == "reproduce":
         from .reproduce import reproduce
 
         try:

@@ -1,15 +1,14 @@
 """The eight definitions of "model collapse" (paper Sec. 2) as statistical tests on runs.
 
-Each function takes a `Run` (or, for the scaling law, runs at several sample sizes) and returns a
+Each function takes a run, simulated (`mc.simulate`) or logged (`mc.read_runs`), and returns a
 `Verdict`: the statistic, its confidence interval over replicates, the test, its parameters, the
 first iteration at which it held where that applies, and the answer, which is None when the
-definition does not apply to the setting (the verdict says why). The real-data-only model is
-iteration 1, the fit to the real data alone, recorded in every run. Population risk is the
-setting's own: NLL of real data (KDE), W2^2 to the real distribution (Gaussian), test error
-(LinearRegression), and for Discrete the total-variation distance to the real distribution: its
-NLL is infinite as soon as a real atom is missing, which already happens at iteration 1 with
-positive probability, so its mean is infinite under every paradigm and every risk definition
-would answer yes for that reason alone.
+definition does not apply (the verdict says why). The real-data-only model is iteration 1.
+
+What each definition reads is the run's *roles* (`modelcollapse.roles`): a simulated run's come
+from its setting (``setting.roles()``, where each setting explains its choices: for instance why
+the discrete risk is the total-variation distance), a logged run's from the columns named when it
+was read. A role that is not declared makes its definition answer None with the reason.
 """
 
 from __future__ import annotations
@@ -17,15 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+import xarray as xr
 from scipy import stats
 
 from . import _checks
-from .paradigms import Accumulate, Replace
-from .settings import KDE, Discrete, Gaussian, LinearRegression
-from .simulate import Run
+from .roles import Hallucination, Modes, Never, NotApplicable, Quantity, Roles, Tails
 
 __all__ = [
     "NAMES",
@@ -98,27 +96,38 @@ class Verdict:
 #: Most bootstrap resamples `scaling_law_change` draws (each takes about 0.1 ms).
 MAX_BOOTSTRAP = 100_000
 
-# --- what each setting calls risk and diversity ------------------------------------------------
-
-RISK_METRIC = {
-    Discrete: "tv_to_real",
-    Gaussian: "w2sq",
-    LinearRegression: "test_error",
-    KDE: "nll_real",
-}
+#: Most bootstrap resamples `scaling_law_change` draws (each takes about 0.1 ms).
+MAX_BOOTSTRAP = 100_000
 
 
-def _check_run(run: object, *, replicates: int = 2) -> Run:
-    """Refuse anything but a Run with at least `replicates` replicates (a confidence interval
-    over replicates needs two)."""
-    if not isinstance(run, Run):
-        raise TypeError(f"run must be a mc.Run (from mc.simulate), got {type(run).__name__}")
-    if "replicate" not in run.metrics.dims or run.metrics.sizes["replicate"] < replicates:
-        got = run.metrics.sizes.get("replicate", 0)
+class RunLike(Protocol):
+    """What the definitions read: metrics over (replicate, iteration) and what they mean. A
+    simulated run also has a ``setting`` and ``paradigm`` (for exact theory)."""
+
+    @property
+    def metrics(self) -> xr.Dataset: ...
+
+    @property
+    def roles(self) -> Roles: ...
+
+
+def _check_run(run: object, *, replicates: int = 2) -> RunLike:
+    """Refuse anything but a run (metrics and roles) with at least `replicates` replicates (a
+    confidence interval over replicates needs two)."""
+    metrics = getattr(run, "metrics", None)
+    if not isinstance(metrics, xr.Dataset) or not isinstance(getattr(run, "roles", None), Roles):
+        raise TypeError(
+            "run must be a mc.Run (from mc.simulate) or a logged run (from mc.read_runs), got "
+            f"{type(run).__name__}"
+        )
+    if "replicate" not in metrics.dims or metrics.sizes["replicate"] < replicates:
+        got = metrics.sizes.get("replicate", 0)
         raise ValueError(
             f"run must have at least {replicates} replicates for a confidence interval, got {got}"
         )
-    return run
+    if "iteration" not in metrics.dims:
+        raise ValueError("run must have an iteration dimension")
+    return run  # type: ignore[return-value]
 
 
 def _positive(name: str, value: Any) -> float:
@@ -126,35 +135,37 @@ def _positive(name: str, value: Any) -> float:
     return _checks.real(name, value, minimum=0.0, open_low=True)
 
 
-def _metric(run: Run, name: str) -> Any:
-    if name not in run.metrics:
-        kind = type(run.setting).__name__
-        raise ValueError(f"the run must record {name!r} for this definition on {kind}")
-    return run.metrics[name]
+def _recorded(run: RunLike) -> np.ndarray:
+    return np.asarray(run.metrics.iteration.values)
 
 
-def _at(run: Run, name: str, iteration: int) -> np.ndarray:
-    recorded = run.metrics.iteration.values
+def _at(run: RunLike, quantity: Quantity, iteration: int) -> np.ndarray:
+    """`quantity` at `iteration`, over replicates."""
+    recorded = _recorded(run)
     if iteration not in recorded:
         raise ValueError(
             f"the run did not record iteration {iteration} (recorded: {recorded[0]}, "
             f"{recorded[1] if recorded.size > 1 else ''}, ..., {recorded[-1]}); use stride=1"
         )
-    return np.asarray(_metric(run, name).sel(iteration=iteration).values, dtype=np.float64)
+    return np.asarray(quantity.of(run.metrics).sel(iteration=iteration).values, dtype=np.float64)
 
 
-def _horizon(run: Run, horizon: int | None) -> int:
-    last = int(run.metrics.iteration.values[-1])
+def _horizon(run: RunLike, horizon: int | None) -> int:
+    last = int(_recorded(run)[-1])
     if horizon is None:
         return last
     horizon = _checks.integer("horizon", horizon, minimum=0)
-    if horizon not in run.metrics.iteration.values:
+    if horizon not in _recorded(run):
         raise ValueError(f"horizon={horizon} is not a recorded iteration (last: {last})")
     return int(horizon)
 
 
-def _risk(run: Run) -> str:
-    return RISK_METRIC[type(run.setting)]
+def _reference(run: RunLike) -> tuple[int, str]:
+    """The iteration the model is compared with: 0 (the real distribution) when recorded, else
+    1 (the real-data-only model), as in logs that have no iteration 0."""
+    if 0 in _recorded(run):
+        return 0, "the real distribution (iteration 0)"
+    return 1, "the real-data-only model (iteration 1; the run records no iteration 0)"
 
 
 def _level(level: float) -> float:
@@ -167,6 +178,13 @@ def _mean_ci(x: np.ndarray, level: float) -> tuple[float, tuple[float, float], f
     se = float(np.std(x, ddof=1) / math.sqrt(x.size)) if x.size > 1 else math.inf
     q = float(stats.t.ppf(1 - level / 2, max(x.size - 1, 1)))
     return m, (m - q * se, m + q * se), se
+
+
+def _greater_p(x: np.ndarray) -> float:
+    """p-value of a one-sided t-test that mean(x) > 0 (0 or 1 when x does not vary)."""
+    if x.std():
+        return float(stats.ttest_1samp(x, 0.0, alternative="greater").pvalue)
+    return 0.0 if x.mean() > 0 else 1.0
 
 
 def _median_ci(x: np.ndarray, level: float) -> tuple[float, tuple[float, float]]:
@@ -193,13 +211,22 @@ def _ratio_ci(a: np.ndarray, b: np.ndarray, level: float) -> tuple[float, tuple[
 
 def _not_applicable(definition: int, test: str, params: dict[str, Any], why: str) -> Verdict:
     """The verdict of a definition that does not apply, with the reason."""
-    return Verdict(definition, None, None, None, test, params, None, why)
+    return Verdict(definition, None, None, None, test, params, None, f"not applicable: {why}")
 
 
-def _first(run: Run, name: str, holds: Any) -> int | None:
+def _undeclared(
+    definition: int, role: NotApplicable | Never, test: str, params: dict[str, Any]
+) -> Verdict:
+    """The verdict for a role the run does not declare (None) or that cannot change (False)."""
+    if isinstance(role, Never):
+        return Verdict(definition, False, 0.0, (0.0, 0.0), test, params, None, role.reason)
+    return _not_applicable(definition, test, params, role.reason)
+
+
+def _first(run: RunLike, quantity: Quantity, holds: Any) -> int | None:
     """First recorded iteration >= 1 at which `holds(values over replicates)` is true."""
-    series = _metric(run, name)
-    for t in run.metrics.iteration.values:
+    series = quantity.of(run.metrics)
+    for t in _recorded(run):
         if t >= 1 and holds(np.asarray(series.sel(iteration=t).values, dtype=np.float64)):
             return int(t)
     return None
@@ -223,7 +250,7 @@ def _infinite_risk(
 
 
 def catastrophic_risk_increase(
-    run: Run, *, factor: float = 2.0, horizon: int | None = None, level: float = 0.05
+    run: RunLike, *, factor: float = 2.0, horizon: int | None = None, level: float = 0.05
 ) -> Verdict:
     """Definition 1: the population risk at the horizon exceeds the real-data-only model's
     (iteration 1) by more than ``factor``.
@@ -236,12 +263,12 @@ def catastrophic_risk_increase(
     run = _check_run(run)
     factor = _positive("factor", factor)
     level = _level(level)
-    name, t = _risk(run), _horizon(run, horizon)
-    r1, rt = _at(run, name, 1), _at(run, name, t)
-    params = {"factor": factor, "horizon": t, "level": level, "risk": name}
-    test = f"mean {name} at iteration {t} / at iteration 1 (real data only) > {factor}"
+    risk, t = run.roles.risk, _horizon(run, horizon)
+    r1, rt = _at(run, risk, 1), _at(run, risk, t)
+    params = {"factor": factor, "horizon": t, "level": level, "risk": risk.label}
+    test = f"mean {risk.label} at iteration {t} / at iteration 1 (real data only) > {factor}"
     if not np.isfinite(rt).all():
-        first = _first(run, name, lambda v: not np.isfinite(v).all())
+        first = _first(run, risk, lambda v: not np.isfinite(v).all())
         return _infinite_risk(1, rt, t, test, params, first)
     mean1 = float(r1.mean())
     if mean1 == 0.0:
@@ -250,12 +277,12 @@ def catastrophic_risk_increase(
             why = f"the risk is 0 at iteration 1 and at iteration {t}: no increase"
             return Verdict(1, False, 1.0, (1.0, 1.0), test, params, None, why)
         why = (
-            "not applicable: the real-data-only model has zero risk, so the ratio is undefined "
+            "the real-data-only model has zero risk, so the ratio is undefined "
             "(any_risk_increase tests the increase itself)"
         )
         return _not_applicable(1, test, params, why)
     ratio, ci = _ratio_ci(rt, r1, level)
-    first = _first(run, name, lambda v: float(v.mean()) > factor * mean1)
+    first = _first(run, risk, lambda v: float(v.mean()) > factor * mean1)
     return Verdict(
         1,
         ci[0] > factor,
@@ -268,57 +295,96 @@ def catastrophic_risk_increase(
     )
 
 
-def any_risk_increase(run: Run, *, horizon: int | None = None, level: float = 0.05) -> Verdict:
+def any_risk_increase(run: RunLike, *, horizon: int | None = None, level: float = 0.05) -> Verdict:
     """Definition 2: any increase of population risk over the real-data-only model: a one-sided
     paired t-test that mean(risk_T - risk_1) > 0 at significance ``level``."""
     run = _check_run(run)
     level = _level(level)
-    name, t = _risk(run), _horizon(run, horizon)
-    r1, rt = _at(run, name, 1), _at(run, name, t)
-    params = {"horizon": t, "level": level, "risk": name}
-    test = f"one-sided paired t-test: mean({name}_{t} - {name}_1) > 0"
+    risk, t = run.roles.risk, _horizon(run, horizon)
+    r1, rt = _at(run, risk, 1), _at(run, risk, t)
+    params = {"horizon": t, "level": level, "risk": risk.label}
+    test = f"one-sided paired t-test: mean({risk.label}_{t} - {risk.label}_1) > 0"
     if not np.isfinite(rt).all():
         return _infinite_risk(2, rt, t, test, params, None)
     diff = rt - r1
     m, ci, _ = _mean_ci(diff, level)
-    p = float(stats.ttest_1samp(diff, 0.0, alternative="greater").pvalue) if diff.std() else 1.0
+    p = _greater_p(diff) if diff.std() else 1.0
     return Verdict(2, p < level, m, ci, test, params, None, f"p = {p:.3g}")
 
 
-def _three_horizons(run: Run, t: int, who: str) -> tuple[int, int, int]:
-    recorded = run.metrics.iteration.values
-    pick = [int(recorded[recorded <= max(h, 1)][-1]) for h in (t // 4, t // 2, t)]
+def _three_horizons(run: RunLike, t: int) -> tuple[int, int, int] | None:
+    """The recorded iterations at or below T/4, T/2 and T; None when they do not differ."""
+    recorded = _recorded(run)
+    pick = []
+    for h in (t // 4, t // 2, t):
+        below = recorded[(recorded <= max(h, 1)) & (recorded >= 1)]
+        if below.size == 0:
+            return None
+        pick.append(int(below[-1]))
     if len(set(pick)) < 3:
-        raise ValueError(
-            f"{who} needs a horizon of at least 4 recorded steps (iterations T/4, T/2 and T must "
-            f"differ), got horizon {t}"
-        )
+        return None
     return pick[0], pick[1], pick[2]
 
 
-def _theory_diverges(run: Run) -> tuple[bool, str] | None:
-    """Whether the expected risk diverges, where exact theory says (Sec. 2.1, Appendix A)."""
-    s, p = run.setting, run.paradigm
-    if isinstance(s, LinearRegression) and isinstance(p, Replace):
-        return True, "theory: each generation adds noise^2 tr((X^T X)^-1) of expected excess risk"
-    if (
-        isinstance(s, LinearRegression)
-        and isinstance(p, Accumulate)
-        and p.growth == 1.0
-        and s.noise_model == "known"
-    ):
-        return False, "theory: expected excess risk -> (pi^2/6) x the first model's"
-    if isinstance(s, Gaussian) and isinstance(p, Replace):
-        if s.estimator == "unbiased":
-            return True, "theory: E|mu_t - mu0|^2 = t tr(S0)/n (E S_t = S0, a martingale)"
-        return False, "theory: E|mu_t - mu0|^2 = tr(S0)/n sum_k ((n-1)/n)^k < tr(S0)"
-    if isinstance(s, Gaussian) and isinstance(p, Accumulate) and p.growth == 1.0:
-        return False, "theory: E|mu_t - mu0|^2 <= (pi^2/6) tr(S0)/n, E tr S_t <= tr(S0)"
-    return None
+def _too_short(
+    definition: int, who: str, t: int, test: str, params: dict[str, Any], run: RunLike
+) -> Verdict:
+    """The verdict when the run records too few iterations for the doubling horizons."""
+    recorded = _recorded(run)
+    listed = (
+        ", ".join(str(int(i)) for i in recorded)
+        if recorded.size <= 6
+        else f"{recorded.size} iterations, {int(recorded[0])} to {int(recorded[-1])}"
+    )
+    why = (
+        f"{who} needs three distinct recorded iterations at or below T/4, T/2 and T = {t} "
+        f"(from iteration 1 on); the run records {listed}"
+    )
+    return _not_applicable(definition, test, params, why)
+
+
+#: Exact theory judges divergence from the expected risk's increments over these doubling
+#: horizons (scaled up for large samples, whose curves bend later: see `_theory_horizons`).
+THEORY_HORIZONS = (2**18, 2**19, 2**20)
+
+
+def _theory_horizons(samples: int) -> np.ndarray:
+    """Doubling horizons long after a setting with `samples` points per generation has settled:
+    curves that converge do so on a scale of about `samples` generations (the MLE's
+    ((n - 1) / n)^t) or faster."""
+    scale = 1
+    while THEORY_HORIZONS[0] * scale < 256 * samples and scale < 2**40:
+        scale *= 2
+    return np.asarray(THEORY_HORIZONS, dtype=np.int64) * scale
+
+
+def _theory_diverges(run: RunLike, ratio: float) -> tuple[bool, str] | None:
+    """Whether the expected risk diverges, where exact theory says (`mc.theory.expected_curve`
+    for each metric of the roles' ``risk_theory``): judged by the exact increments over doubling
+    horizons, with the same rule as the test. None where no exact curve is known."""
+    from . import theory
+
+    setting, paradigm = getattr(run, "setting", None), getattr(run, "paradigm", None)
+    names = run.roles.risk_theory
+    if setting is None or paradigm is None or not names:
+        return None
+    horizons = _theory_horizons(int(getattr(setting, "samples", 1)))
+    judged = []
+    for name in names:
+        try:
+            values, formula = theory._curve(setting, paradigm, name, horizons)
+        except ValueError:  # no exact result for this paradigm, or beyond its reach
+            return None
+        d1, d2 = values[1] - values[0], values[2] - values[1]
+        judged.append((bool(d2 > 0 and d2 > ratio * d1), formula))
+    diverging = [formula for diverges, formula in judged if diverges]
+    if diverging:
+        return True, "theory: " + "; ".join(diverging)
+    return False, "theory: " + "; ".join(formula for _, formula in judged) + " (bounded)"
 
 
 def diverging_risk(
-    run: Run,
+    run: RunLike,
     *,
     horizon: int | None = None,
     level: float = 0.05,
@@ -330,30 +396,41 @@ def diverging_risk(
     Decided from the increments of mean risk over doubling horizons T/4 -> T/2 -> T. A risk that
     settles like a convergent series (Appendix A's Accumulate: increments ~ 1/t) has its
     increment halve with each doubling; one that grows linearly doubles it, logarithmically keeps
-    it. Diverging when a one-sided paired t-test at ``level`` finds the last increment larger than
-    ``ratio`` (default 2^-1/2, halfway in exponent between "halves" and "stays") times the
-    previous one: mean(d2 - ratio d1) > 0. (A linear test, not a ratio: heavy-tailed risks, such
-    as W2^2 under Replace, whose mean is carried by rare replicates, keep it well behaved.) A
-    finite horizon cannot tell a very slow divergence from a slow convergence; the verdict
-    reports the increments so that the reader can judge.
+    it. Diverging when two one-sided paired t-tests at ``level`` both hold: the last increment is
+    larger than ``ratio`` (default 2^-1/2, halfway in exponent between "halves" and "stays")
+    times the previous one, mean(d2 - ratio d1) > 0, and the last increment is itself positive,
+    mean(d2) > 0 (a falling or flat risk, whose earlier increment is negative or zero, satisfies
+    the first alone). (Linear tests, not a ratio: heavy-tailed risks, such as W2^2 under Replace,
+    whose mean is carried by rare replicates, keep them well behaved.) A finite horizon cannot
+    tell a very slow divergence from a slow convergence; the verdict reports the increments so
+    that the reader can judge.
 
-    With ``theory`` (the default), where the setting's exact theory settles the question, it
-    decides, and the test's outcome stays in the evidence: Replace's expected W2^2 for an
-    unbiased Gaussian fit grows like t tr(S0)/n, yet it is carried by rare replicates whose
-    variance has not collapsed, so a sample of a thousand replicates often cannot see it.
+    With ``theory`` (the default), where exact theory settles the question for a simulated run
+    (the roles' ``risk_theory`` curves from `mc.theory.expected_curve`), it decides, and the
+    test's outcome stays in the evidence: Replace's expected W2^2 for an unbiased Gaussian fit
+    grows like t tr(S0)/n, yet it is carried by rare replicates whose variance has not
+    collapsed, so a sample of a thousand replicates often cannot see it.
     """
     run = _check_run(run)
     level = _level(level)
     ratio = _checks.real("ratio", ratio, minimum=0.0)
     theory = _checks.flag("theory", theory)
-    name, t = _risk(run), _horizon(run, horizon)
-    a, b, c = _three_horizons(run, t, "diverging_risk")
-    params = {"horizon": t, "level": level, "ratio": ratio, "risk": name, "horizons": (a, b, c)}
+    risk, t = run.roles.risk, _horizon(run, horizon)
+    params: dict[str, Any] = {"horizon": t, "level": level, "ratio": ratio, "risk": risk.label}
+    three = _three_horizons(run, t)
     test = (
-        f"one-sided paired t-test: increment of {name} over {b}->{c} > {ratio:.3g} x the "
-        f"increment over {a}->{b}"
+        f"one-sided paired t-tests: the increment of {risk.label} over T/2->T > 0 and > "
+        f"{ratio:.3g} x the increment over T/4->T/2"
     )
-    ra, rb, rc = (_at(run, name, i) for i in (a, b, c))
+    if three is None:
+        return _too_short(3, "diverging_risk", t, test, params, run)
+    a, b, c = three
+    params["horizons"] = three
+    test = (
+        f"one-sided paired t-tests: the increment of {risk.label} over {b}->{c} > 0 and > "
+        f"{ratio:.3g} x the increment over {a}->{b}"
+    )
+    ra, rb, rc = (_at(run, risk, i) for i in three)
     if not np.isfinite(rc).all():
         return Verdict(
             3,
@@ -367,22 +444,18 @@ def diverging_risk(
         )
     d1, d2 = rb - ra, rc - rb
     m1, m2 = float(d1.mean()), float(d2.mean())
-    excess = d2 - ratio * d1
-    p = (
-        float(stats.ttest_1samp(excess, 0.0, alternative="greater").pvalue)
-        if excess.std()
-        else (0.0 if excess.mean() > 0 else 1.0)
-    )
+    p_faster, p_rising = _greater_p(d2 - ratio * d1), _greater_p(d2)
     if m1 > 0:
         growth, ci = _ratio_ci(d2, d1, level)
     else:
         growth, ci = (math.inf, (math.inf, math.inf)) if m2 > 0 else (0.0, (0.0, 0.0))
-    collapsed = p < level
+    collapsed = p_faster < level and p_rising < level
     evidence = (
         f"mean risk {float(ra.mean()):.4g}, {float(rb.mean()):.4g}, {float(rc.mean()):.4g} at "
-        f"{a}, {b}, {c}; increments {m1:.3g} then {m2:.3g} (ratio {growth:.3g}); p = {p:.3g}"
+        f"{a}, {b}, {c}; increments {m1:.3g} then {m2:.3g} (ratio {growth:.3g}); "
+        f"p = {p_faster:.3g} (not slowing), {p_rising:.3g} (rising)"
     )
-    exact = _theory_diverges(run) if theory else None
+    exact = _theory_diverges(run, ratio) if theory else None
     if exact is not None:
         params["theory"] = True
         evidence = f"{exact[1]}; the test alone says {'yes' if collapsed else 'no'}: {evidence}"
@@ -393,27 +466,14 @@ def diverging_risk(
 # --- family (ii): the distribution's shape ------------------------------------------------------
 
 
-def _diversity(run: Run) -> tuple[np.ndarray | None, str]:
-    """Per (replicate, iteration) diversity of the model, or None with the reason it is constant."""
-    s = run.setting
-    if isinstance(s, Discrete):
-        return np.asarray(_metric(run, "entropy").values), "entropy"
-    if isinstance(s, Gaussian):
-        return np.asarray(_metric(run, "cov_trace").values), "cov_trace"
-    if isinstance(s, KDE):
-        return np.asarray(_metric(run, "support_spread").values) ** 2, "support_spread^2"
-    if s.noise_model == "estimated":
-        return np.asarray(_metric(run, "noise_estimate").values), "noise_estimate"
-    return None, "the model's output variance is the known noise^2 at every iteration"
-
-
 def collapsing_variance(
-    run: Run, *, threshold: float = 0.1, horizon: int | None = None, level: float = 0.05
+    run: RunLike, *, threshold: float = 0.1, horizon: int | None = None, level: float = 0.05
 ) -> Verdict:
     """Definition 4: the model's variance (diversity) trends to 0.
 
-    Diversity is the entropy (Discrete), the covariance trace (Gaussian), the variance
-    (KDE), the output noise variance (LinearRegression). Its ratio to the real distribution's is
+    The diversity is the roles' (a setting's own: the entropy of a discrete model, a Gaussian's
+    covariance trace, a KDE's variance, a regression's output noise variance). Its ratio to the
+    real distribution's (iteration 0; a log without iteration 0: the real-data-only model's) is
     taken per replicate, and its *median* is the statistic: under Replace a Gaussian's variance is
     a martingale whose mean never moves while almost every path goes to 0 (Sec. 2.1). Collapsed
     when the upper end of the median's (1 - level) interval is below ``threshold`` (default: 90 %
@@ -423,46 +483,53 @@ def collapsing_variance(
     threshold = _positive("threshold", threshold)
     level = _level(level)
     t = _horizon(run, horizon)
-    params = {"threshold": threshold, "horizon": t, "level": level}
-    values, what = _diversity(run)
-    test = f"median over replicates of diversity_{t} / diversity_0 < {threshold}, not rising"
-    if values is None:
-        return Verdict(4, False, 1.0, (1.0, 1.0), test, params, None, what)
-    iterations = list(run.metrics.iteration.values)
-    k, half = (
-        iterations.index(t),
-        iterations.index(_three_horizons(run, t, "collapsing_variance")[1]),
-    )
-    ratio = values[:, k] / values[:, 0]
-    median, ci = _median_ci(ratio, level)
-    falling = float(np.median(values[:, k])) <= float(np.median(values[:, half]))
+    params: dict[str, Any] = {"threshold": threshold, "horizon": t, "level": level}
+    test = f"median over replicates of diversity_{t} / diversity_real < {threshold}, not rising"
+    role = run.roles.diversity
+    if not isinstance(role, Quantity):
+        return _undeclared(4, role, test, params)
+    ref, ref_name = _reference(run)
+    three = _three_horizons(run, t)
+    if three is None:
+        return _too_short(4, "collapsing_variance", t, test, params, run)
+    values = role.of(run.metrics)
+    real = np.asarray(values.sel(iteration=ref).values, dtype=np.float64)
+    at_t = np.asarray(values.sel(iteration=t).values, dtype=np.float64)
+    at_half = np.asarray(values.sel(iteration=three[1]).values, dtype=np.float64)
+    median, ci = _median_ci(at_t / real, level)
+    falling = float(np.median(at_t)) <= float(np.median(at_half))
     collapsed = ci[1] < threshold and falling
     first = next(
         (
-            int(iterations[j])
-            for j in range(1, len(iterations))
-            if np.median(values[:, j] / values[:, 0]) < threshold
+            int(i)
+            for i in _recorded(run)
+            if i >= 1 and np.median(np.asarray(values.sel(iteration=i).values) / real) < threshold
         ),
         None,
     )
-    evidence = f"{what}: median ratio {median:.3g}; {'not rising' if falling else 'rising again'}"
-    return Verdict(4, collapsed, median, ci, test, params | {"diversity": what}, first, evidence)
+    evidence = (
+        f"{role.label} relative to {ref_name}: median ratio {median:.3g}; "
+        f"{'not rising' if falling else 'rising again'}"
+    )
+    params |= {"diversity": role.label, "reference_iteration": ref}
+    return Verdict(4, collapsed, median, ci, test, params, first, evidence)
 
 
-def _excess(run: Run, iteration: int) -> np.ndarray | None:
-    """Excess population risk over the best possible (0 at the real distribution)."""
-    s = run.setting
-    if isinstance(s, LinearRegression):
-        return _at(run, "excess_risk", iteration)
-    if isinstance(s, Gaussian):
-        return _at(run, "w2sq", iteration)
-    if isinstance(s, KDE):
-        return _at(run, "nll_real", iteration) - _at(run, "nll_real", 0)
-    return _at(run, "tv_to_real", iteration)
+def _size_runs(runs: object) -> Mapping[int, RunLike]:
+    """Definition 5's runs by sample size: a mapping, or a logged run read with a size column."""
+    by_size = getattr(runs, "by_size", None)
+    if by_size is not None:
+        return by_size
+    if not isinstance(runs, Mapping):
+        raise TypeError(
+            "runs must map sample sizes to runs ({n: mc.Run}) or be a logged run read with a "
+            f"size column (mc.read_runs(..., size=COLUMN)), got {type(runs).__name__}"
+        )
+    return runs
 
 
 def scaling_law_change(
-    runs: Mapping[int, Run],
+    runs: Mapping[int, RunLike] | RunLike,
     *,
     horizon: int | None = None,
     level: float = 0.05,
@@ -470,39 +537,49 @@ def scaling_law_change(
 ) -> Verdict:
     """Definition 5: the scaling law of risk against training-set size changes.
 
-    ``runs`` maps sample sizes n to runs of the same loop. For the real-data-only model
-    (iteration 1) and the model at the horizon, log(mean excess risk) is fit against log n by
-    least squares (log n centred, so the intercept is the log risk at the geometric-mean size).
-    Collapse when the exponent or the prefactor differs between the two beyond a (1 - level)
-    bootstrap interval over replicates (paired: the same replicates give both fits).
+    ``runs`` maps sample sizes n to runs of the same loop (or is a logged run read with a size
+    column). For the real-data-only model (iteration 1) and the model at the horizon, log(mean
+    excess risk) is fit against log n by least squares (log n centred, so the intercept is the
+    log risk at the geometric-mean size). Collapse when the exponent or the prefactor differs
+    between the two beyond a (1 - level) bootstrap interval over replicates (paired: the same
+    replicates give both fits). The excess risk is the roles' ``excess_risk``; where none is
+    declared the risk itself is fit, which assumes its floor is 0 (the evidence says so).
     """
     level = _level(level)
-    if not isinstance(runs, Mapping):
-        raise TypeError(
-            f"runs must map sample sizes to runs ({{n: mc.Run}}), got {type(runs).__name__}"
+    by_size = _size_runs(runs)
+    test = "log mean excess risk ~ a + b log n: (a, b) at the horizon vs at iteration 1"
+    if len(by_size) < 3:
+        why = (
+            f"the scaling law needs runs at 3 or more sample sizes, got {len(by_size)}"
+            if by_size
+            else "the run has no other training sizes (a logged run needs a size column)"
         )
-    if len(runs) < 3:
-        raise ValueError("scaling_law_change needs runs at 3 or more sample sizes")
-    for n, run in runs.items():
+        if isinstance(runs, Mapping):
+            raise ValueError("scaling_law_change needs runs at 3 or more sample sizes")
+        return _not_applicable(5, test, {}, why)
+    for n, run in by_size.items():
         _checks.integer("runs' sample sizes (keys)", n, minimum=1)
         _check_run(run)
-    kinds = {type(run.setting).__name__ for run in runs.values()}
+    kinds = {type(getattr(run, "setting", None)).__name__ for run in by_size.values()}
     if len(kinds) > 1:
         raise ValueError(f"runs must all be of one setting type, got {sorted(kinds)}")
     bootstrap = _checks.integer("bootstrap", bootstrap, minimum=1, maximum=MAX_BOOTSTRAP)
-    sizes = sorted(runs)
-    first = runs[sizes[0]]
+    sizes = sorted(by_size)
+    first = by_size[sizes[0]]
     t = _horizon(first, horizon)
     params = {"sizes": tuple(sizes), "horizon": t, "level": level, "bootstrap": bootstrap}
-    test = "log mean excess risk ~ a + b log n: (a, b) at the horizon vs at iteration 1"
-    pairs = [(_excess(runs[n], 1), _excess(runs[n], t)) for n in sizes]
+    roles = first.roles
+    excess = roles.excess_risk if isinstance(roles.excess_risk, Quantity) else roles.risk
+    floor = (
+        ""
+        if isinstance(roles.excess_risk, Quantity)
+        else f"; no excess risk is declared, so {excess.label} itself is fit (its floor taken as 0)"
+    )
+    params["excess_risk"] = excess.label
+    pairs = [(_at(by_size[n], excess, 1), _at(by_size[n], excess, t)) for n in sizes]
     if any(not (np.isfinite(p).all() and p.mean() > 0) for pair in pairs for p in pair):
-        return _not_applicable(
-            5,
-            test,
-            params,
-            "not applicable: the excess risk is not positive and finite at every size",
-        )
+        why = "the excess risk is not positive and finite at every size"
+        return _not_applicable(5, test, params, why)
     x = np.log(np.asarray(sizes, dtype=np.float64))
     x -= x.mean()
 
@@ -513,17 +590,12 @@ def scaling_law_change(
         return float(intercept), float(slope)
 
     def fits(index: list[np.ndarray] | None) -> np.ndarray:
+        chosen = index or [None] * len(pairs)
         real = np.array(
-            [
-                (p[0] if index is None else p[0][i]).mean()
-                for p, i in zip(pairs, index or [None] * len(pairs), strict=True)
-            ]
+            [(p[0] if i is None else p[0][i]).mean() for p, i in zip(pairs, chosen, strict=True)]
         )
         loop = np.array(
-            [
-                (p[1] if index is None else p[1][i]).mean()
-                for p, i in zip(pairs, index or [None] * len(pairs), strict=True)
-            ]
+            [(p[1] if i is None else p[1][i]).mean() for p, i in zip(pairs, chosen, strict=True)]
         )
         (a0, b0), (a1, b1) = fit(real), fit(loop)
         return np.array([a1 - a0, b1 - b0, a0, b0, a1, b1])
@@ -536,7 +608,7 @@ def scaling_law_change(
     usable = np.isfinite(boot[:, :2]).all(axis=1)
     if usable.sum() < bootstrap / 2:
         why = (
-            f"not applicable: the excess risk is 0 at some size in {np.sum(~usable)} of "
+            f"the excess risk is 0 at some size in {np.sum(~usable)} of "
             f"{bootstrap} bootstrap resamples (too few replicates?)"
         )
         return _not_applicable(5, test, params, why)
@@ -547,7 +619,7 @@ def scaling_law_change(
         f"real only: exponent {point[3]:.3f}, log prefactor {point[2]:.3f}; at iteration {t}: "
         f"exponent {point[5]:.3f}, log prefactor {point[4]:.3f}; differences: log prefactor "
         f"{point[0]:.3f} [{lo[0]:.3f}, {hi[0]:.3f}], exponent {point[1]:.3f} "
-        f"[{lo[1]:.3f}, {hi[1]:.3f}]"
+        f"[{lo[1]:.3f}, {hi[1]:.3f}]{floor}"
     )
     return Verdict(
         5,
@@ -561,146 +633,79 @@ def scaling_law_change(
     )
 
 
-def lost_modes(run: Run, *, horizon: int | None = None, level: float = 0.05) -> Verdict:
+def lost_modes(run: RunLike, *, horizon: int | None = None, level: float = 0.05) -> Verdict:
     """Definition 6: real modes disappear (or merge).
 
-    KDE on a mixture: a component's mode is lost when the model keeps less than half the real
-    mass within one sd of its mean (``mode_mass``, the weakest component). Discrete: every atom
-    of the real distribution is a mode; the statistic is the mean number of
-    atoms that the real-data-only model (iteration 1) has and the model at the horizon has lost,
-    collapse when it is significantly above 0 (one-sided t-test). (Atoms missing from the real
-    data themselves are not the synthetic data's doing. A Gaussian or a linear-Gaussian
-    regression has one real mode, which every fit keeps, so neither can lose or merge modes.
+    The roles say what a mode is. Counted modes (a discrete model's atoms: every atom of the real
+    distribution is a mode): the statistic is the mean number of modes that the real-data-only
+    model (iteration 1) has and the model at the horizon has lost, collapse when it is
+    significantly above 0 (one-sided t-test); modes missing from the real data themselves are not
+    the synthetic data's doing. Mode mass (a KDE on a mixture): a mode is lost when the model
+    keeps less than half the real mass around it; the statistic is the median over replicates of
+    the weakest mode's relative mass, collapse when its interval lies below one half. A setting
+    whose fits keep their single mode by construction (a Gaussian) answers no, saying so.
     """
     run = _check_run(run)
     level = _level(level)
     t = _horizon(run, horizon)
-    s = run.setting
     params = {"horizon": t, "level": level}
-    if isinstance(s, (Gaussian, LinearRegression)):
-        what = "Gaussian" if isinstance(s, Gaussian) else "the conditional law of y given x"
-        return Verdict(
-            6,
-            False,
-            0.0,
-            (0.0, 0.0),
-            "count of real modes lost",
-            params,
-            None,
-            f"{what} has a single mode, and every fit keeps exactly one",
-        )
-    if isinstance(s, KDE):
-        test = "median over replicates of mode_mass (the weakest real mode) < 0.5"
-        if s.sampler is None:
-            return _not_applicable(
-                6,
-                test,
-                params,
-                "not applicable: the modes of given data are not known",
-            )
-        weakest = _at(run, "mode_mass", t)
+    role = run.roles.modes
+    if not isinstance(role, Modes):
+        return _undeclared(6, role, "count of real modes lost", params)
+    q = role.quantity
+    if role.kind == "mass":
+        test = f"median over replicates of {q.label} (the weakest real mode) < 0.5"
+        weakest = _at(run, q, t)
         median, ci = _median_ci(weakest, level)
-        first = _first(run, "mode_mass", lambda v: float(np.median(v)) < 0.5)
-        return Verdict(
-            6,
-            ci[1] < 0.5,
-            median,
-            ci,
-            test,
-            params,
-            first,
-            "model mass within one sd of the weakest real mode, relative to the real's",
-        )
-    real = int(np.count_nonzero(s.weights > 0))
-    learned = _at(run, "support_size", 1)
-    lost = learned - _at(run, "support_size", t)
+        first = _first(run, q, lambda v: float(np.median(v)) < 0.5)
+        return Verdict(6, ci[1] < 0.5, median, ci, test, params, first, role.description or q.label)
+    learned = _at(run, q, 1)
+    lost = learned - _at(run, q, t)
     m, ci, _ = _mean_ci(lost, level)
-    p = (
-        float(stats.ttest_1samp(lost, 0.0, alternative="greater").pvalue)
-        if lost.std()
-        else (0.0 if m > 0 else 1.0)
-    )
+    p = _greater_p(lost)
     mean_learned = float(learned.mean())
-    first = _first(run, "support_size", lambda v: float(v.mean()) < mean_learned)
+    first = _first(run, q, lambda v: float(v.mean()) < mean_learned)
+    real = "" if role.real is None else f"{role.real} real {role.unit}, "
     return Verdict(
         6,
         p < level,
         m,
         ci,
-        "one-sided t-test: mean atoms lost since the real-only model (iteration 1) > 0",
+        f"one-sided t-test: mean {role.unit} lost since the real-only model (iteration 1) > 0",
         params,
         first,
-        f"{real} real atoms, {mean_learned:.4g} in the real-only model on average; "
+        f"{real}{mean_learned:.4g} in the real-only model on average; "
         f"{np.mean(lost > 0):.1%} of replicates lost some",
     )
 
 
-def _regression_residual_sd(run: Run, t: int) -> np.ndarray:
-    """Per replicate: the sd of model y minus true x beta over Gaussian test inputs."""
-    s = run.setting
-    return np.sqrt(s.noise**2 + _at(run, "param_error", t))
-
-
 def lost_tails(
-    run: Run,
+    run: RunLike,
     *,
     factor: float = 0.5,
     horizon: int | None = None,
     level: float = 0.05,
-    tail: float = 0.1,
-    hallucination: float = 0.001,
 ) -> Verdict:
     """Definition 7: the model stops covering the real distribution's tails.
 
-    The real tail region holds ``tail`` of the real mass: the rarest atoms (Discrete), the shell
-    between the real ellipsoids holding 1 - tail and 1 - hallucination of the real mass (Gaussian:
-    mass beyond the outer one is counted as hallucinated, not as covered tail), outside the real
-    central interval (KDE), or the real conditional tails of y given x (LinearRegression with a
-    Gaussian design, from the exact law of the model's residual). The statistic is the median over
-    replicates of the model's mass there relative to the real's; collapse when the upper end of its
-    (1 - level) interval is below ``factor``.
+    The roles name the real tail region (a setting's ``tail`` parameter sets it: the rarest
+    atoms of a discrete distribution, a Gaussian's shell between the real ellipsoids holding
+    1 - tail and 1 - hallucination of the mass, a KDE's outside of the real central interval,
+    a regression's real conditional tails of y given x), the model's mass there and the real
+    mass there. The statistic is the median over replicates of the model's mass there relative
+    to the real's; collapse when the upper end of its (1 - level) interval is below ``factor``.
     """
     run = _check_run(run)
     factor = _positive("factor", factor)
     level = _level(level)
-    tail = _checks.real("tail", tail, minimum=0.0, maximum=1.0, open_low=True)
-    hallucination = _checks.real(
-        "hallucination", hallucination, minimum=0.0, maximum=1.0, open_low=True
-    )
-    if not hallucination < tail < 1:
-        raise ValueError(
-            f"tail and hallucination must satisfy 0 < hallucination < tail < 1, got "
-            f"tail={tail}, hallucination={hallucination}"
-        )
     t = _horizon(run, horizon)
-    s = run.setting
-    params = {"factor": factor, "horizon": t, "level": level}
+    params: dict[str, Any] = {"factor": factor, "horizon": t, "level": level}
     test = f"median model mass on the real tails / real tail mass < {factor}"
-    if isinstance(s, Discrete):
-        coverage = _at(run, "tail_mass", t) / _at(run, "tail_mass", 0)
-        where = f"the rarest real atoms holding {s.tail} of the mass"
-    elif isinstance(s, Gaussian):
-        shell = _at(run, "tail_mass", t) - _at(run, "hallucinated_mass", t)
-        coverage = shell / (s.tail - s.hallucination)
-        where = f"the shell between the real {1 - s.tail} and {1 - s.hallucination} ellipsoids"
-    elif isinstance(s, KDE):
-        coverage = _at(run, "tail_mass", t) / s.tail
-        where = f"outside the real central {1 - s.tail} interval"
-    elif isinstance(s.design, str):
-        zq, zh = stats.norm.isf(tail / 2), stats.norm.isf(hallucination / 2)
-        sd = _regression_residual_sd(run, t)
-        shell = 2 * (stats.norm.cdf(zh * s.noise / sd) - stats.norm.cdf(zq * s.noise / sd))
-        coverage = shell / (tail - hallucination)
-        params |= {"tail": tail, "hallucination": hallucination}
-        where = f"the real conditional shell |y - x beta| in ({zq:.2f}, {zh:.2f}) noise sds"
-    else:
-        return _not_applicable(
-            7,
-            test,
-            params,
-            "not applicable: with a given design the residual law is a mixture over "
-            "its rows, not recorded",
-        )
+    role = run.roles.tails
+    if not isinstance(role, Tails):
+        return _undeclared(7, role, test, params)
+    real = _at(run, role.real, 0) if isinstance(role.real, Quantity) else role.real
+    coverage = _at(run, role.model, t) / real
     median, ci = _median_ci(coverage, level)
     return Verdict(
         7,
@@ -708,14 +713,14 @@ def lost_tails(
         median,
         ci,
         test,
-        params | {"region": where},
+        params | {"region": role.region},
         None,
-        f"real tails: {where}",
+        f"real tails: {role.region}",
     )
 
 
 def hallucinated_data(
-    run: Run,
+    run: RunLike,
     *,
     level_set: bool = False,
     factor: float = 2.0,
@@ -725,51 +730,33 @@ def hallucinated_data(
     """Definition 8: the model puts mass where the real distribution has none.
 
     By default "none" means outside the real support (the paper's "not supported by the original
-    real data's distribution"). Resampling never creates an atom outside the real support, and
-    Gaussians, Gaussian mixtures and linear-Gaussian regressions have full support, so in these
+    real data's distribution"): resampling never creates an atom outside the real support, and
+    Gaussians, KDEs and linear-Gaussian regressions have full support, so in the built-in
     settings this is False by construction, with that as the evidence. With ``level_set=True``,
     "none" means beyond the real highest-density region holding 1 - hallucination of the mass
-    (Gaussian: the setting's ``hallucination``; LinearRegression: 0.001 of the conditional law):
-    collapse when the median model mass there is above ``factor`` times the real's, at the
-    (1 - level) interval's lower end.
+    (a setting's ``hallucination``). Collapse when the (1 - level) interval's lower end of the
+    median model mass there is above ``factor`` times the real mass there (above 0 where the real
+    mass is 0); the statistic is the median ratio (the median mass where the real mass is 0).
     """
     run = _check_run(run)
     level_set = _checks.flag("level_set", level_set)
     factor = _positive("factor", factor)
     level = _level(level)
     t = _horizon(run, horizon)
-    s = run.setting
     params = {"level_set": level_set, "factor": factor, "horizon": t, "level": level}
-    if not level_set:
-        why = (
-            "resampling never creates an atom outside the real support"
-            if isinstance(s, Discrete)
-            else "the real distribution has full support, so no model mass lies outside it"
-        )
-        return Verdict(
-            8, False, 0.0, (0.0, 0.0), "model mass outside the real support > 0", params, None, why
-        )
-    test = f"median model mass beyond the real level set / real mass there > {factor}"
-    if isinstance(s, Gaussian):
-        ratio = _at(run, "hallucinated_mass", t) / s.hallucination
-    elif isinstance(s, LinearRegression) and isinstance(s.design, str):
-        zh = stats.norm.isf(0.001 / 2)
-        ratio = 2 * stats.norm.sf(zh * s.noise / _regression_residual_sd(run, t)) / 0.001
+    role = run.roles.level_set if level_set else run.roles.hallucination
+    region = "beyond the real level set" if level_set else "outside the real support"
+    if not isinstance(role, Hallucination):
+        return _undeclared(8, role, f"model mass {region} > 0", params)
+    mass = _at(run, role.model, t)
+    if role.real > 0:
+        test = f"median model mass {region} / real mass there > {factor}"
+        median, ci = _median_ci(mass / role.real, level)
+        collapsed = ci[0] > factor
+        evidence = f"median model mass {role.region} is {median:.3g} x the real's"
     else:
-        return _not_applicable(
-            8,
-            test,
-            params,
-            "not applicable: no level-set mass is recorded for this setting",
-        )
-    median, ci = _median_ci(ratio, level)
-    return Verdict(
-        8,
-        ci[0] > factor,
-        median,
-        ci,
-        test,
-        params,
-        None,
-        f"median model mass beyond the level set is {median:.3g} x the real's",
-    )
+        test = f"median model mass {region} > 0"
+        median, ci = _median_ci(mass, level)
+        collapsed = ci[0] > 0
+        evidence = f"median model mass {role.region} is {median:.3g} (the real mass there is 0)"
+    return Verdict(8, collapsed, median, ci, test, params | {"region": role.region}, None, evidence)

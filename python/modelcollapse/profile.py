@@ -1,8 +1,9 @@
-"""The model collapse profile: all eight definitions for one setting under several paradigms."""
+"""The model collapse profile: all eight definitions for one setting under several paradigms
+(`profile`), or for runs a researcher already has (`profile_runs`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,70 +15,11 @@ from . import _checks
 from . import definitions as d
 from ._rng import RNGLike, seed_sequence
 from .paradigms import PARADIGMS, Accumulate, Paradigm, Replace, check_paradigm
-from .settings import KDE, Discrete, Gaussian, LinearRegression, Setting, check_setting
+from .roles import NotApplicable, Resize
+from .settings import Setting, check_setting
 from .simulate import Run, simulate
 
-__all__ = ["Profile", "profile"]
-
-#: (iterations, replicates) by setting: each profile runs in well under a minute on 2 cores.
-DEFAULTS = {
-    LinearRegression: (100, 2000),
-    Gaussian: (200, 2000),
-    Discrete: (200, 2000),
-    KDE: (60, 100),
-}
-
-#: The excess risk each setting's scaling-law runs record.
-SCALING = {
-    LinearRegression: ["excess_risk"],
-    Gaussian: ["w2sq"],
-    Discrete: ["tv_to_real"],
-    KDE: ["nll_real"],
-}
-
-#: What each setting's runs record for the eight definitions.
-NEEDED = {
-    LinearRegression: ["test_error", "excess_risk", "param_error"],
-    Gaussian: ["w2sq", "cov_trace", "tail_mass", "hallucinated_mass"],
-    Discrete: ["tv_to_real", "entropy", "support_size", "tail_mass"],
-    KDE: ["nll_real", "tail_mass", "support_spread", "mode_mass"],
-}
-
-
-def _fixed_real_data(setting: Setting) -> bool:
-    """Whether the real data are given (counts, a design, data points) rather than drawn: then
-    there is no law of risk against the sample size to fit."""
-    if isinstance(setting, LinearRegression):
-        return not isinstance(setting.design, str)
-    if isinstance(setting, Discrete):
-        return setting.counts is not None
-    return setting.data is not None
-
-
-def _with_samples(setting: Setting, n: int) -> Setting:
-    """The same setting with `n` samples per generation (and n real points drawn)."""
-    if isinstance(setting, LinearRegression):
-        return LinearRegression(
-            setting.dim, n, setting.noise, setting.beta, setting.design, setting.noise_model
-        )
-    if isinstance(setting, Gaussian):
-        return Gaussian(
-            setting.mean if not setting.univariate else setting.mean[0],
-            setting.cov if not setting.univariate else setting.cov[0, 0],
-            n,
-            estimator=setting.estimator,
-            tail=setting.tail,
-            hallucination=setting.hallucination,
-        )
-    if isinstance(setting, KDE):
-        return KDE(
-            sampler=setting.sampler,
-            bandwidth=setting.bandwidth,
-            samples=n,
-            test_size=setting.test_size,
-            tail=setting.tail,
-        )
-    return Discrete(weights=setting.weights, samples=n, tail=setting.tail)
+__all__ = ["Profile", "profile", "profile_runs"]
 
 
 def _ends(
@@ -109,19 +51,38 @@ def _sizes(sizes: Any) -> tuple[int, ...]:
     return checked
 
 
-def _default_sizes(setting: Setting) -> tuple[int, ...]:
-    n = setting.samples
-    low = setting.dim + 3 if isinstance(setting, (Gaussian, LinearRegression)) else 2
-    return tuple(sorted({max(n // 2, low), n, 2 * n, 4 * n}))
+def _default_sizes(n: int, resize: Resize) -> tuple[int, ...]:
+    return tuple(sorted({max(n // 2, resize.minimum), n, 2 * n, 4 * n}))
+
+
+def verdicts(run: d.RunLike, scaling: d.Verdict) -> list[d.Verdict]:
+    """The eight verdicts on one run with each definition's defaults; Definition 5's comes from
+    runs at several sizes, so it is passed in."""
+    return [
+        d.catastrophic_risk_increase(run),
+        d.any_risk_increase(run),
+        d.diverging_risk(run),
+        d.collapsing_variance(run),
+        scaling,
+        d.lost_modes(run),
+        d.lost_tails(run),
+        d.hallucinated_data(run),
+    ]
 
 
 @dataclass(frozen=True, eq=False)
 class Profile:
-    """The eight verdicts for each paradigm (paper Sec. 2, Table 1), with the runs behind them."""
+    """The eight verdicts for each paradigm (paper Sec. 2, Table 1), with the runs behind them.
+    ``setting`` is None for logged runs (`profile_runs`)."""
 
-    setting: Setting
+    setting: Setting | None
     verdicts: dict[str, list[d.Verdict]]
-    runs: dict[str, Run]
+    runs: dict[str, d.RunLike]
+
+    @property
+    def title(self) -> str:
+        """What was profiled: the setting, or "logged runs"."""
+        return "logged runs" if self.setting is None else repr(self.setting)
 
     def table(self) -> pd.DataFrame:
         """Definitions 1..8 by paradigm: True (collapse), False, or None (not applicable)."""
@@ -172,7 +133,7 @@ class Profile:
         ax.set_ylim(8, 0)
         ax.set_xticks(np.arange(table.shape[1]) + 0.5, table.columns)
         ax.set_yticks(np.arange(8) + 0.5, [f"{i}. {d.NAMES[i]}" for i in range(1, 9)])
-        ax.set_title(f"model collapse profile: {self.setting!r}", fontsize=9)
+        ax.set_title(f"model collapse profile: {self.title}", fontsize=9)
         return ax
 
 
@@ -207,7 +168,8 @@ def profile(
     names = [type(p).__name__ for p in paradigms]
     if len(set(names)) != len(names):
         raise ValueError(f"paradigms must be of different kinds, got {names}")
-    default_t, default_r = DEFAULTS[type(setting)]
+    roles = setting.roles()
+    default_t, default_r = setting.profile_defaults
     iterations = default_t if iterations is None else iterations
     replicates = default_r if replicates is None else replicates
     iterations = _checks.integer("iterations", iterations, minimum=0)
@@ -215,53 +177,74 @@ def profile(
         raise ValueError(f"iterations must be at least 4 (doubling horizons), got {iterations}")
     # the definitions' confidence intervals need two replicates
     replicates = _checks.integer("replicates", replicates, minimum=2)
-    sizes = _sizes(sizes) if sizes is not None else _default_sizes(setting)
+    resize = roles.resize
     scaled: dict[int, Setting] = {}
-    if not _fixed_real_data(setting):
+    if isinstance(resize, Resize):
+        sizes = _sizes(sizes) if sizes is not None else _default_sizes(setting.samples, resize)
         for n in sizes:
             try:
-                scaled[n] = _with_samples(setting, n)
+                scaled[n] = resize.build(n)
             except (TypeError, ValueError) as err:
                 raise ValueError(
                     f"sizes: samples={n:,} does not make a valid setting: {err}"
                 ) from None
+    elif sizes is not None:
+        _sizes(sizes)  # checked, though this setting cannot use them
     seeds = seed_sequence(rng).spawn(len(paradigms))
-    metrics = NEEDED[type(setting)]
-    verdicts: dict[str, list[d.Verdict]] = {}
+    kw = {"iterations": iterations, "threads": threads, "progress": progress}
+    results: dict[str, list[d.Verdict]] = {}
     runs: dict[str, Run] = {}
     for name, paradigm, seed in zip(names, paradigms, seeds, strict=True):
-        main_seed, *size_seeds = seed.spawn(1 + len(sizes))
-        kw = {"iterations": iterations, "threads": threads, "progress": progress}
+        main_seed, *size_seeds = seed.spawn(1 + len(scaled))
         run = simulate(
-            setting, paradigm, replicates=replicates, rng=main_seed, metrics=metrics, **kw
+            setting, paradigm, replicates=replicates, rng=main_seed, metrics=roles.needs(), **kw
         )
         runs[name] = run
-        if _fixed_real_data(setting):
-            why = "not applicable: the real data are given, so the sample size cannot vary"
+        if isinstance(resize, NotApplicable):
+            why = f"not applicable: {resize.reason}"
             scaling = d.Verdict(5, None, None, None, "scaling law in n", {}, None, why)
         else:
             by_size = {
                 n: _ends(
-                    scaled[n],
+                    s,
                     paradigm,
                     replicates,
-                    s,
-                    SCALING[type(setting)],
+                    seed_n,
+                    roles.scaling_needs(),
                     iterations,
                     threads,
                     progress,
                 )
-                for n, s in zip(sizes, size_seeds, strict=True)
+                for (n, s), seed_n in zip(scaled.items(), size_seeds, strict=True)
             }
             scaling = d.scaling_law_change(by_size)
-        verdicts[name] = [
-            d.catastrophic_risk_increase(run),
-            d.any_risk_increase(run),
-            d.diverging_risk(run),
-            d.collapsing_variance(run),
-            scaling,
-            d.lost_modes(run),
-            d.lost_tails(run),
-            d.hallucinated_data(run),
-        ]
-    return Profile(setting=setting, verdicts=verdicts, runs=runs)
+        results[name] = verdicts(run, scaling)
+    return Profile(setting=setting, verdicts=results, runs=runs)
+
+
+def profile_runs(runs: Mapping[str, d.RunLike]) -> Profile:
+    """The model collapse profile of runs you already have: ``runs`` maps paradigm labels to
+    runs, as `mc.read_runs` returns them (or simulated `Run` objects). Each definition uses its
+    documented defaults; Definition 5 needs runs read with a size column, and answers None with
+    the reason otherwise. A definition that needs more recorded iterations than a run has
+    answers None, and the others still answer."""
+    if not isinstance(runs, Mapping) or not runs:
+        raise TypeError(
+            "runs must be a non-empty mapping from paradigm labels to runs, as mc.read_runs "
+            f"returns, got {runs!r}"
+        )
+    results: dict[str, list[d.Verdict]] = {}
+    for name, run in runs.items():
+        if not isinstance(name, str):
+            raise TypeError(f"runs' keys must be paradigm labels (str), got {name!r}")
+        run = d._check_run(run)
+        by_size = getattr(run, "by_size", None)
+        if by_size is None:
+            why = (
+                "not applicable: the runs have a single training size (read_runs(..., size=COLUMN))"
+            )
+            scaling = d.Verdict(5, None, None, None, "scaling law in n", {}, None, why)
+        else:
+            scaling = d.scaling_law_change(run)
+        results[name] = verdicts(run, scaling)
+    return Profile(setting=None, verdicts=results, runs=dict(runs))

@@ -34,18 +34,6 @@ def readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
-class ArraySetting:
-    """Base of settings holding arrays: unpickled arrays are made contiguous, aligned and
-    read-only again (Dask's serialisation hands over arrays at unaligned offsets, which the Rust
-    kernels cannot take)."""
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for name, value in state.items():
-            if isinstance(value, np.ndarray):
-                value = readonly(value)
-            object.__setattr__(self, name, value)
-
-
 def single_method(setting: object, method: str) -> None:
     """Refuse a method choice for settings that have a single exact way to draw a generation."""
     if method != "auto":

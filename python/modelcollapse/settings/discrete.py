@@ -11,8 +11,9 @@ import numpy.typing as npt
 from .. import _checks, _core
 from .._rng import RootKey
 from ..paradigms import Paradigm
+from ..roles import Modes, Never, NotApplicable, Resize, Roles, Tails, metric
+from ._base import Setting
 from ._common import (
-    ArraySetting,
     KernelRun,
     ProgressCallback,
     paradigm_args,
@@ -71,7 +72,7 @@ def _counts_array(counts: Any) -> npt.NDArray[np.uint64]:
 
 
 @dataclass(frozen=True, init=False, eq=False, repr=False)
-class Discrete(ArraySetting):
+class Discrete(Setting):
     """A categorical distribution refit by multinomial resampling (paper Sec. 4.4's histogram;
     under Replace, each atom's count is a Wright-Fisher chain).
 
@@ -153,6 +154,44 @@ class Discrete(ArraySetting):
         shown = np.array2string(arr, precision=4, threshold=8, separator=", ")
         tail = "" if self.tail == 0.1 else f", tail={self.tail}"
         return f"Discrete({source}={shown}, samples={self.samples}{tail})"
+
+    def roles(self) -> Roles:
+        """The risk is the total-variation distance to the real distribution: the NLL is infinite
+        as soon as a real atom is missing, which already happens at iteration 1 with positive
+        probability, so its mean is infinite under every paradigm and every risk definition
+        would answer yes for that reason alone. Every real atom is a mode."""
+        tv = metric("tv_to_real")
+        return Roles(
+            risk=tv,
+            excess_risk=tv,
+            diversity=metric("entropy"),
+            modes=Modes(
+                "count",
+                metric("support_size"),
+                real=int(np.count_nonzero(self.weights > 0)),
+                unit="atoms",
+                description="atoms with positive mass",
+            ),
+            tails=Tails(
+                metric("tail_mass"),
+                real=metric("tail_mass"),
+                region=f"the rarest real atoms holding {self.tail} of the mass",
+            ),
+            hallucination=Never("resampling never creates an atom outside the real support"),
+            level_set=NotApplicable("no level-set mass is recorded for this setting"),
+            resize=(
+                Resize(lambda n: Discrete(weights=self.weights, samples=n, tail=self.tail), 2)
+                if self.counts is None
+                else NotApplicable("the real data are given, so the sample size cannot vary")
+            ),
+        )
+
+    def _expected_curve(
+        self, paradigm: Paradigm, metric: str, grid: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float64], str]:
+        from ..theory import discrete
+
+        return discrete.expected_curve(self, paradigm, metric, grid)
 
     # -- the kernel interface used by simulate / collapse_times ---------------------------------
 

@@ -11,7 +11,9 @@ from scipy import stats
 
 from .. import _checks, _core
 from ..paradigms import AccumulateSubsample, MixReal, Paradigm
-from ._common import ArraySetting, KernelRun, paradigm_args, readonly
+from ..roles import Hallucination, Never, NotApplicable, Quantity, Resize, Roles, Tails, metric
+from ._base import Setting
+from ._common import KernelRun, paradigm_args, readonly
 
 #: Largest dimension (the kernels are dense: O(d^3) per generation).
 MAX_DIM = 1024
@@ -65,7 +67,7 @@ def _real_data(data: Any, dim: int, univariate: bool) -> npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, init=False, eq=False, repr=False)
-class Gaussian(ArraySetting):
+class Gaussian(Setting):
     """Gaussian refits (paper Sec. 2.1, after Shumailov et al.): each model is the sample mean
     and covariance of its training set; the next generation draws ``samples`` points from it.
 
@@ -183,6 +185,64 @@ class Gaussian(ArraySetting):
         extra += "" if self.hallucination == 0.001 else f", hallucination={self.hallucination}"
         extra += "" if self.data is None else f", data=<{self.real_size} points>"
         return f"Gaussian({where}, samples={self.samples}{extra})"
+
+    profile_defaults = (200, 2000)
+
+    def roles(self) -> Roles:
+        """The risk is W2^2 to the real distribution; the diversity the covariance trace; the
+        tails the shell between the real ellipsoids holding 1 - tail and 1 - hallucination of
+        the real mass (mass beyond the outer one counts as hallucinated, not as covered tail)."""
+        shell = Quantity(
+            "tail_mass - hallucinated_mass",
+            ("tail_mass", "hallucinated_mass"),
+            lambda tail_mass, hallucinated_mass: tail_mass - hallucinated_mass,
+        )
+        return Roles(
+            risk=metric("w2sq"),
+            excess_risk=metric("w2sq"),
+            diversity=metric("cov_trace"),
+            modes=Never("a Gaussian has a single mode, and every fit keeps exactly one"),
+            tails=Tails(
+                shell,
+                real=self.tail - self.hallucination,
+                region=(
+                    f"the shell between the real {1 - self.tail:g} and "
+                    f"{1 - self.hallucination:g} ellipsoids"
+                ),
+            ),
+            hallucination=Never(
+                "the real distribution has full support, so no model mass lies outside it"
+            ),
+            level_set=Hallucination(
+                metric("hallucinated_mass"),
+                real=self.hallucination,
+                region=f"beyond the real ellipsoid holding {1 - self.hallucination:g} of the mass",
+            ),
+            resize=(
+                Resize(self._with_samples, self.dim + 3)
+                if self.data is None
+                else NotApplicable("the real data are given, so the sample size cannot vary")
+            ),
+            # W2^2 = |mu_t - mu0|^2 + a covariance term between 0 and tr S0 + tr S_t + c
+            risk_theory=("w2sq_mean", "cov_trace"),
+        )
+
+    def _with_samples(self, n: int) -> Gaussian:
+        return Gaussian(
+            self.mean[0] if self.univariate else self.mean,
+            self.cov[0, 0] if self.univariate else self.cov,
+            n,
+            estimator=self.estimator,
+            tail=self.tail,
+            hallucination=self.hallucination,
+        )
+
+    def _expected_curve(
+        self, paradigm: Paradigm, metric: str, grid: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float64], str]:
+        from ..theory import gaussian
+
+        return gaussian.expected_curve(self, paradigm, metric, grid)
 
     # -- the kernel interface used by simulate -------------------------------------------------
 

@@ -12,7 +12,9 @@ from scipy import optimize, stats
 
 from .. import _checks, _core
 from ..paradigms import Accumulate, AccumulateSubsample, Paradigm
-from ._common import ArraySetting, KernelRun, paradigm_args, readonly, round_half_up
+from ..roles import Modes, Never, NotApplicable, Quantity, Resize, Roles, Tails, metric
+from ._base import Setting
+from ._common import KernelRun, paradigm_args, readonly, round_half_up
 
 #: Largest per-generation sample size.
 MAX_SAMPLES = 2**32
@@ -122,7 +124,7 @@ def _points(name: str, value: Any) -> npt.NDArray[np.float64]:
 
 
 @dataclass(frozen=True, init=False, eq=False, repr=False)
-class KDE(ArraySetting):
+class KDE(Setting):
     """A one-dimensional Gaussian kernel density estimator with a fixed ``bandwidth`` h, refit to
     its training set and sampled by picking a training point and adding N(0, h^2) noise (paper
     Sec. 4.4, after Kazdan et al. 2024).
@@ -151,6 +153,7 @@ class KDE(ArraySetting):
     tail: float
 
     metric_names = tuple(_core.kde_metric_names())
+    profile_defaults = (60, 100)
 
     def __init__(
         self,
@@ -239,6 +242,57 @@ class KDE(ArraySetting):
             else f"sampler={self.sampler!r}"
         )
         return f"KDE({source}, bandwidth={self.bandwidth:g}, samples={self.samples})"
+
+    def roles(self) -> Roles:
+        """The risk is the NLL of held-out real points; its floor is the real density's own NLL
+        (iteration 0). The diversity is the variance, support_spread^2."""
+        nll = metric("nll_real")
+        return Roles(
+            risk=nll,
+            excess_risk=Quantity(
+                "nll_real - nll_real at iteration 0",
+                ("nll_real",),
+                lambda nll_real: nll_real - nll_real.sel(iteration=0),
+            ),
+            diversity=Quantity(
+                "support_spread^2", ("support_spread",), lambda support_spread: support_spread**2
+            ),
+            modes=(
+                Modes(
+                    "mass",
+                    metric("mode_mass"),
+                    real=len(self.sampler.weights),
+                    description=(
+                        "model mass within one sd of the weakest real mode, relative to the real's"
+                    ),
+                )
+                if self.sampler is not None
+                else NotApplicable("the modes of given data are not known")
+            ),
+            tails=Tails(
+                metric("tail_mass"),
+                real=self.tail,
+                region=f"outside the real central {1 - self.tail:g} interval",
+            ),
+            hallucination=Never(
+                "the real distribution has full support, so no model mass lies outside it"
+            ),
+            level_set=NotApplicable("no level-set mass is recorded for this setting"),
+            resize=(
+                Resize(self._with_samples, 2)
+                if self.sampler is not None
+                else NotApplicable("the real data are given, so the sample size cannot vary")
+            ),
+        )
+
+    def _with_samples(self, n: int) -> KDE:
+        return KDE(
+            sampler=self.sampler,
+            bandwidth=self.bandwidth,
+            samples=n,
+            test_size=self.test_size,
+            tail=self.tail,
+        )
 
     # -- the kernel interface used by simulate -------------------------------------------------
 

@@ -7,10 +7,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import xarray as xr
+from scipy import stats
 
 from .. import _checks, _core
 from ..paradigms import Accumulate, AccumulateSubsample, Paradigm, Replace
-from ._common import ArraySetting, KernelRun, paradigm_args, readonly
+from ..roles import Hallucination, Never, NotApplicable, Quantity, Resize, Roles, Tails, metric
+from ._base import Setting
+from ._common import KernelRun, paradigm_args, readonly
 
 #: Largest dimension.
 MAX_DIM = 1024
@@ -26,7 +30,7 @@ MAX_LABELS_PER_GENERATION = 2**27
 
 
 @dataclass(frozen=True, init=False, eq=False, repr=False)
-class LinearRegression(ArraySetting):
+class LinearRegression(Setting):
     """Linear regression refit by OLS on its own synthetic labels (paper Appendix A, after
     Gerstgrasser et al. and Dohmatob et al.).
 
@@ -42,6 +46,10 @@ class LinearRegression(ArraySetting):
     rows, uniformly. ``beta`` defaults to ones / sqrt(dim) (unit norm). Iteration 0 is the true
     model (beta_hat = beta), iteration 1 the fit to the real labels.
 
+    ``tail`` and ``hallucination`` set the regions the tail and level-set definitions read (with
+    the Gaussian design): the real conditional tails |y - x beta| beyond the central interval
+    holding 1 - ``tail`` of the noise, and beyond the one holding 1 - ``hallucination``.
+
     ``noise`` must lie in [1e-100, 1e100] and a given design's entries within +-1e100. The
     metrics depend on beta_hat - beta only, so the kernel runs at beta = 0 and a large ``beta``
     loses no precision.
@@ -53,6 +61,10 @@ class LinearRegression(ArraySetting):
     beta: npt.NDArray[np.float64]
     design: str | npt.NDArray[np.float64]
     noise_model: str
+    tail: float
+    hallucination: float
+
+    profile_defaults = (100, 2000)
 
     def __init__(
         self,
@@ -62,6 +74,9 @@ class LinearRegression(ArraySetting):
         beta: Any = None,
         design: Any = "gaussian",
         noise_model: str = "known",
+        *,
+        tail: float = 0.1,
+        hallucination: float = 0.001,
     ) -> None:
         dim = _checks.integer("dim", dim, minimum=1, maximum=MAX_DIM)
         samples = _checks.integer("samples", samples, minimum=1, maximum=MAX_SAMPLES)
@@ -102,6 +117,10 @@ class LinearRegression(ArraySetting):
                 ) from None
             design_value = readonly(x)
         noise_model = _checks.choice("noise_model", noise_model, NOISE_MODELS)
+        tail = _checks.real("tail", tail, minimum=0.0, maximum=1.0, open_low=True, open_high=True)
+        hallucination = _checks.real(
+            "hallucination", hallucination, minimum=0.0, maximum=tail, open_low=True, open_high=True
+        )
         for name, value in (
             ("dim", dim),
             ("samples", samples),
@@ -109,6 +128,8 @@ class LinearRegression(ArraySetting):
             ("beta", readonly(beta_arr)),
             ("design", design_value),
             ("noise_model", noise_model),
+            ("tail", tail),
+            ("hallucination", hallucination),
         ):
             object.__setattr__(self, name, value)
 
@@ -121,7 +142,16 @@ class LinearRegression(ArraySetting):
 
     def _key(self) -> tuple[object, ...]:
         design = self.design if isinstance(self.design, str) else self.design.tobytes()
-        return (self.dim, self.samples, self.noise, self.beta.tobytes(), design, self.noise_model)
+        return (
+            self.dim,
+            self.samples,
+            self.noise,
+            self.beta.tobytes(),
+            design,
+            self.noise_model,
+            self.tail,
+            self.hallucination,
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LinearRegression):
@@ -139,7 +169,110 @@ class LinearRegression(ArraySetting):
             extra += ", design=<given>"
         if self.noise_model != "known":
             extra += f", noise_model={self.noise_model!r}"
+        extra += "" if self.tail == 0.1 else f", tail={self.tail}"
+        extra += "" if self.hallucination == 0.001 else f", hallucination={self.hallucination}"
         return f"LinearRegression(dim={self.dim}, samples={self.samples}{extra})"
+
+    def roles(self) -> Roles:
+        """The risk is the test error sigma^2 + excess risk. The diversity is the model's output
+        noise variance: constant with known noise. With the Gaussian design, the tails and the
+        level set are read from the exact law of the model's residual y - x beta over test
+        inputs, N(0, noise_model^2 + |beta_hat - beta|^2)."""
+        known = self.noise_model == "known"
+        gaussian_design = isinstance(self.design, str)
+        return Roles(
+            risk=metric("test_error"),
+            excess_risk=metric("excess_risk"),
+            diversity=(
+                Never("the model's output variance is the known noise^2 at every iteration")
+                if known
+                else metric("noise_estimate")
+            ),
+            modes=Never(
+                "the conditional law of y given x has a single mode, and every fit keeps "
+                "exactly one"
+            ),
+            tails=(
+                Tails(
+                    self._residual_mass("tail shell", self._tail_shell),
+                    real=self.tail - self.hallucination,
+                    region=(
+                        f"the real conditional shell |y - x beta| in "
+                        f"({stats.norm.isf(self.tail / 2):.2f}, "
+                        f"{stats.norm.isf(self.hallucination / 2):.2f}) noise sds"
+                    ),
+                )
+                if gaussian_design
+                else NotApplicable(
+                    "with a given design the residual law is a mixture over its rows, not recorded"
+                )
+            ),
+            hallucination=Never(
+                "the real distribution has full support, so no model mass lies outside it"
+            ),
+            level_set=(
+                Hallucination(
+                    self._residual_mass("mass beyond the level set", self._beyond_level_set),
+                    real=self.hallucination,
+                    region=(
+                        f"beyond the real conditional interval holding {1 - self.hallucination:g}"
+                    ),
+                )
+                if gaussian_design
+                else NotApplicable("no level-set mass is recorded with a given design")
+            ),
+            resize=(
+                Resize(self._with_samples, self.dim + 3)
+                if gaussian_design
+                else NotApplicable("the design is given, so the sample size cannot vary")
+            ),
+            risk_theory=("excess_risk",),
+        )
+
+    def _residual_mass(self, label: str, mass: Any) -> Quantity:
+        """A mass under the model's residual law N(0, s^2), s^2 = model noise^2 + param_error,
+        with `mass(s^2)` taking and returning numpy arrays."""
+
+        def of(variance: xr.DataArray) -> xr.DataArray:
+            return variance.copy(data=mass(variance.values))
+
+        if self.noise_model == "known":
+            return Quantity(
+                label, ("param_error",), lambda param_error: of(self.noise**2 + param_error)
+            )
+        return Quantity(
+            label,
+            ("param_error", "noise_estimate"),
+            lambda param_error, noise_estimate: of(noise_estimate + param_error),
+        )
+
+    def _tail_shell(self, variance: Any) -> Any:
+        scale = self.noise / np.sqrt(variance)
+        zq, zh = stats.norm.isf(self.tail / 2), stats.norm.isf(self.hallucination / 2)
+        return 2 * (stats.norm.cdf(zh * scale) - stats.norm.cdf(zq * scale))
+
+    def _beyond_level_set(self, variance: Any) -> Any:
+        zh = stats.norm.isf(self.hallucination / 2)
+        return 2 * stats.norm.sf(zh * self.noise / np.sqrt(variance))
+
+    def _with_samples(self, n: int) -> LinearRegression:
+        return LinearRegression(
+            self.dim,
+            n,
+            self.noise,
+            self.beta,
+            self.design,
+            self.noise_model,
+            tail=self.tail,
+            hallucination=self.hallucination,
+        )
+
+    def _expected_curve(
+        self, paradigm: Paradigm, metric: str, grid: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float64], str]:
+        from ..theory import regression
+
+        return regression.expected_curve(self, paradigm, metric, grid)
 
     # -- the kernel interface used by simulate -------------------------------------------------
 

@@ -49,7 +49,8 @@ import numpy.typing as npt
 import xarray as xr
 from scipy import linalg, sparse, stats
 
-from .settings import Discrete
+from ..paradigms import Paradigm, Replace
+from ..settings import Discrete
 
 __all__ = [
     "collapse_time_cdf",
@@ -544,3 +545,62 @@ def _exact_curves(setting: Discrete, times: npt.NDArray[np.int64]) -> xr.Dataset
         coords={"iteration": times},
         attrs={"setting": repr(setting), "paradigm": "Replace()", "method": "exact"},
     )
+
+
+#: Metrics with exact expected curves under Replace.
+CURVE_METRICS = ("entropy", "support_size", "gini_simpson")
+SUPPORTED = (
+    "mc.Discrete under mc.Replace(): the metrics entropy (exact chain, D <= 10,000), "
+    "support_size and gini_simpson"
+)
+
+
+def expected_curve(
+    setting: Discrete,
+    paradigm: Paradigm,
+    metric: str,
+    grid: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.float64], str]:
+    """E[metric] at the iterations `grid` under Replace and the formula it comes from, from
+    `discrete_curves` (exact while affordable, else the diffusion limit); a ValueError naming
+    what is supported elsewhere."""
+    if not isinstance(paradigm, Replace):
+        raise ValueError(
+            f"no exact expected curve for mc.Discrete under {paradigm!r}; exact curves exist "
+            f"for {SUPPORTED}"
+        )
+    if metric not in CURVE_METRICS:
+        known = "" if metric in Discrete.metric_names else " (not a mc.Discrete metric)"
+        raise ValueError(
+            f"no exact expected curve for metric {metric!r}{known} of mc.Discrete: exact "
+            f"curves exist for {SUPPORTED}"
+        )
+    d = setting.samples
+    start = "p_0" if setting.counts is None else "the real counts' proportions at iteration 1"
+    if metric == "gini_simpson":
+        why = (
+            f"E[1 - sum p_t^2] = (1 - sum p^2)(1 - 1/D)^(draws so far), p = {start}, D = {d:,}: "
+            "each multinomial draw of D items keeps a pair of items distinct with chance 1 - 1/D"
+        )
+        return _gini_simpson_identity(setting, grid), why
+    curves = discrete_curves(setting, grid)
+    chain = (
+        "each atom's count a Wright-Fisher chain with Binomial(D, j/D) steps, "
+        f"started from {start}, D = {d:,}"
+    )
+    if curves.attrs["method"] == "diffusion":
+        if metric == "entropy":
+            raise ValueError(
+                f"E[entropy] is exact only from the Wright-Fisher chain (discrete_curves with "
+                f"method='exact': D <= {MAX_EXACT_D:,} and an affordable horizon), beyond which "
+                f"this setting lies (D = {d:,}); exact curves exist for {SUPPORTED}"
+            )
+        why = (
+            "E[support_t] = sum_i (1 - P_loss(p_i, t/D)) in the diffusion limit (Kimura's "
+            f"1955 series), accurate to O(1/D); {chain}"
+        )
+    elif metric == "entropy":
+        why = f"E[H_t] = sum_i E[-(X_i/D) ln(X_i/D)] by powers of the transition matrix; {chain}"
+    else:
+        why = f"E[support_t] = sum_i P(X_i,t > 0) by powers of the transition matrix; {chain}"
+    return np.asarray(curves[metric].values, dtype=np.float64), why
