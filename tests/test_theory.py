@@ -145,7 +145,7 @@ def test_cdf_agrees_with_curves_and_with_collapse_times():
 
 def test_band_truncation_is_below_rounding():
     for d in (200, 1000, 3000):
-        p = theory._transition(d)
+        p = theory.discrete._transition(d)
         assert np.max(np.abs(np.asarray(p.sum(axis=1)).ravel() - 1)) < 1e-13
 
 
@@ -206,8 +206,12 @@ def test_kimura_series_limits():
     p = np.array([0.01, 0.2, 0.5, 0.9])
     mult = np.ones(4, dtype=np.int64)
     tau = np.array([0.0, 1e-6, 1e-3, 0.05, 1.0, 50.0])
-    fixed = np.array([theory._kimura_fixation(p[i : i + 1], mult[:1], tau) for i in range(4)])
-    lost = np.array([theory._kimura_fixation(1 - p[i : i + 1], mult[:1], tau) for i in range(4)])
+    fixed = np.array(
+        [theory.discrete._kimura_fixation(p[i : i + 1], mult[:1], tau) for i in range(4)]
+    )
+    lost = np.array(
+        [theory.discrete._kimura_fixation(1 - p[i : i + 1], mult[:1], tau) for i in range(4)]
+    )
     assert np.all(fixed[:, 0] == 0) and np.all(lost[:, 0] == 0)
     assert np.all(fixed + lost <= 1 + 1e-12) and np.all(np.diff(fixed, axis=1) >= -1e-12)
     np.testing.assert_allclose(fixed[:, -1], p, atol=1e-12)  # fixation probability p at the end

@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from . import _checks
-from .roles import Hallucination, Modes, Roles, Tails, metric
+from .roles import Hallucination, Modes, Quantity, Roles, Tails, metric
 
 __all__ = ["ROLE_NAMES", "LoggedRun", "read_runs"]
 
@@ -276,6 +276,13 @@ def read_runs(
             f"{frame.loc[bad, iteration].iloc[0]!r}"
         )
     frame = frame.assign(**{iteration: steps.astype(np.int64)})
+    tails = parsed.tails
+    if isinstance(tails, Tails) and isinstance(tails.real, Quantity) and (steps != 0).all():
+        raise ValueError(
+            f"roles: the real tail mass is read from {tails.real.label!r} at iteration 0, which "
+            f"column {iteration!r} does not have; give real_tail_mass, the real distribution's "
+            "mass on the tail region"
+        )
     keys = [*groups, replicate, iteration]
     dup = frame.duplicated(keys)
     if dup.any():

@@ -117,24 +117,13 @@ class Profile:
         return "\n".join(lines) + "\n"
 
     def plot(self, ax: Any = None) -> Any:
-        """The table as a grid of coloured cells (red: collapse, green: no, grey: n.a.)."""
-        import matplotlib.pyplot as plt
+        """The table as a grid of coloured cells (red: collapse, green: no, grey: n.a.), on a
+        new figure or on ``ax``; returns the Axes (`modelcollapse.plotting.profile_grid`)."""
+        from . import plotting  # loads matplotlib: only when a figure is asked for
 
-        table = self.table()
-        if ax is None:
-            _, ax = plt.subplots(figsize=(1.6 + 1.4 * table.shape[1], 4.2))
-        colours = {True: "#d9534f", False: "#5cb85c", None: "#bbbbbb"}
-        for j, name in enumerate(table.columns):
-            for i, value in enumerate(table[name]):
-                ax.add_patch(plt.Rectangle((j, i), 1, 1, color=colours[value], ec="white"))
-                word = {True: "yes", False: "no", None: "n.a."}[value]
-                ax.text(j + 0.5, i + 0.5, word, ha="center", va="center", color="white")
-        ax.set_xlim(0, table.shape[1])
-        ax.set_ylim(8, 0)
-        ax.set_xticks(np.arange(table.shape[1]) + 0.5, table.columns)
-        ax.set_yticks(np.arange(8) + 0.5, [f"{i}. {d.NAMES[i]}" for i in range(1, 9)])
-        ax.set_title(f"model collapse profile: {self.title}", fontsize=9)
-        return ax
+        return plotting.profile_grid(
+            self.table(), title=f"model collapse profile: {self.title}", ax=ax
+        )
 
 
 def profile(

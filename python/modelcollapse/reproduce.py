@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
-from . import __version__, plotting
+from . import __version__, plotting, theory
 from .paradigms import Accumulate, AccumulateSubsample, MixReal, Replace
 from .profile import Profile, profile
 from .settings import KDE, Discrete, Gaussian, LinearRegression
@@ -61,67 +62,81 @@ class _Log:
         print(f"[{time.perf_counter() - self.start:6.1f} s] {message}", flush=True)
 
 
-def _figure3(scale: Scale, seed: np.random.SeedSequence) -> tuple[Any, dict[str, float]]:
+def _figure3(scale: Scale, seed: np.random.SeedSequence) -> tuple[Figure, dict[str, float]]:
     """Figure 3's point in two settings: risk over iterations under Replace vs Accumulate."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(11, 5.0), layout="constrained")
+    axes = fig.subplots(1, 2)
     numbers: dict[str, float] = {}
-    cases: list[tuple[str, Any, str]] = [
-        ("linear regression (Appendix A), d = 10, n = 100", LinearRegression(10, 100),
-         "excess_risk"),
-        ("Gaussian (Sec. 2.1), d = 10, n = 100", Gaussian(np.zeros(10), np.eye(10), 100),
-         "w2sq"),
+    cases: list[tuple[str, Any, str, str]] = [
+        ("(a) linear regression (Appendix A), d = 10, n = 100", LinearRegression(10, 100),
+         "excess_risk", "excess risk: test MSE minus noise variance"),
+        ("(b) Gaussian (Sec. 2.1), d = 10, n = 100", Gaussian(np.zeros(10), np.eye(10), 100),
+         "w2sq", "$W_2^2$(fitted, real distribution)"),
     ]  # fmt: skip
     seeds = seed.spawn(4)
-    for ax, (title, setting, metric) in zip(axes, cases, strict=True):
+    for ax, (title, setting, metric, ylabel) in zip(axes, cases, strict=True):
         for k, paradigm in enumerate((Replace(), Accumulate())):
             run = simulate(setting, paradigm, iterations=scale.fig3_iterations,
                            replicates=scale.replicates, rng=seeds.pop(), metrics=metric,
                            progress=None)  # fmt: skip
             mean = run.metrics[metric].mean("replicate")
-            ax.plot(mean.iteration, mean, label=type(paradigm).__name__, color=f"C{k}")
-            numbers[f"{metric}/{type(paradigm).__name__}/last"] = float(mean[-1])
-            numbers[f"{metric}/{type(paradigm).__name__}/first"] = float(mean.sel(iteration=1))
-        ax.set(title=title, xlabel="model-fitting iteration", ylabel=f"mean {metric}",
-               yscale="log")  # fmt: skip
-        ax.legend()
+            name = type(paradigm).__name__
+            ax.plot(mean.iteration, mean, label=f"{name} (mean of {scale.replicates:,} runs)",
+                    color=f"C{k}")  # fmt: skip
+            numbers[f"{metric}/{name}/last"] = float(mean[-1])
+            numbers[f"{metric}/{name}/first"] = float(mean.sel(iteration=1))
+            exact_metric = metric if metric == "excess_risk" else "w2sq_mean"
+            exact = theory.expected_curve(setting, paradigm, exact_metric, mean.iteration.values)
+            what = "exact expectation" if metric == "excess_risk" else "exact E mean term (below)"
+            ax.plot(mean.iteration[1:], exact[1:], "--", color=f"C{k}", lw=1,
+                    label=f"{name}: {what}")  # fmt: skip
+        ax.set(title=title, xlabel="model-fitting iteration t", ylabel=ylabel, yscale="log")
+        # below the panel: the four curves fill it from corner to corner
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncols=2, fontsize=7)
     fig.suptitle("Figure 3: replacing data makes population risk diverge, accumulating does not")
-    fig.tight_layout()
     return fig, numbers
 
 
-def _w2_decomposition(scale: Scale, seed: np.random.SeedSequence) -> tuple[Any, dict[str, float]]:
+def _w2_decomposition(
+    scale: Scale, seed: np.random.SeedSequence
+) -> tuple[Figure, dict[str, float]]:
     """Sec. 2.1's decomposition of W2^2 into its mean and covariance terms, for the unbiased and
     the MLE fit, with the paper's annotated limits beside the exact expectations."""
-    import matplotlib.pyplot as plt
-
     d, n, t_max = 10, 100, scale.w2_iterations
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    fig = Figure(figsize=(10, 4.6), layout="constrained")
+    # separate y scales: the unbiased mean term's average is carried by rare replicates and can
+    # reach 20 tr(S0) at 1000 iterations, which would flatten the MLE panel
+    axes = fig.subplots(1, 2)
     numbers: dict[str, float] = {}
     t = np.arange(t_max + 1)
-    for ax, estimator, s in zip(axes, ("unbiased", "mle"), seed.spawn(2), strict=True):
+    panels = zip(axes, ("unbiased", "mle"), ("(a) unbiased fit", "(b) MLE fit"), seed.spawn(2),
+                 strict=True)  # fmt: skip
+    for ax, estimator, title, s in panels:
         g = Gaussian(np.zeros(d), np.eye(d), n, estimator=estimator)
         run = simulate(g, Replace(), iterations=t_max, replicates=scale.replicates // 2, rng=s,
                        metrics=["w2sq_mean", "w2sq_cov"], progress=None)  # fmt: skip
         m = run.metrics.mean("replicate")
-        ax.plot(t, m.w2sq_mean, label="mean term |mu_t - mu0|^2 (simulated mean)")
-        ax.plot(t, m.w2sq_cov, label="covariance term (simulated mean)")
-        shrink = 1.0 if estimator == "unbiased" else (n - 1) / n
-        theory = d / n * np.concatenate([[0.0], np.cumsum(shrink ** np.arange(t_max))])
-        ax.plot(t, theory, "k--", lw=1, label="exact E[mean term]")
-        ax.axhline(d, color="grey", ls=":", lw=1, label="tr(S0): the covariance term's limit")
-        ax.set(title=f"{estimator} fit: paper annotates mean -> inf, covariance -> 0",
-               xlabel="iteration", yscale="symlog")  # fmt: skip
-        ax.legend(fontsize=7)
-        numbers[f"{estimator}/mean_term"] = float(m.w2sq_mean[-1])
-        numbers[f"{estimator}/mean_theory"] = float(theory[-1])
+        exact = theory.expected_curve(g, Replace(), "w2sq_mean", t_max)
         median_cov = run.metrics.w2sq_cov.median("replicate")
-        ax.plot(t, median_cov, ls="-.", label="covariance term (simulated median)")
+        ax.plot(t, m.w2sq_mean, color="C0", label=r"mean term $|\mu_t - \mu_0|^2$: simulated mean")
+        ax.plot(t, exact, "k--", lw=1, label="mean term: exact expectation")
+        ax.plot(t, m.w2sq_cov, color="C1", label="covariance term: simulated mean")
+        ax.plot(t, median_cov, color="C2", ls="-.", label="covariance term: simulated median")
+        ax.axhline(d, color="grey", ls=":", lw=1, label=r"tr$(S_0)$ = 10: covariance term's limit")
+        ax.set(title=title, xlabel="model-fitting iteration t",
+               ylabel=r"term of $W_2^2$(fit at t, real distribution)")  # fmt: skip
+        ax.set_ylim(top=max(ax.get_ylim()[1], 1.1 * d))  # tr(S0) off the frame's edge
+        numbers[f"{estimator}/mean_term"] = float(m.w2sq_mean[-1])
+        numbers[f"{estimator}/mean_theory"] = float(exact[-1])
         numbers[f"{estimator}/cov_term"] = float(median_cov[-1])
-    axes[0].set_ylabel("W2^2 term")
-    fig.suptitle(f"Gaussian W2 decomposition under Replace (d = {d}, n = {n})")
-    fig.tight_layout()
+    # one legend for both panels, below them, so that it covers no curve
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3,
+               fontsize=8)  # fmt: skip
+    fig.suptitle(
+        f"Gaussian $W_2^2$ = mean term + covariance term under Replace (d = {d}, n = {n}, "
+        f"{scale.replicates // 2:,} runs)\nthe paper annotates mean term → ∞, covariance term → 0",
+        fontsize=11,
+    )
     return fig, numbers
 
 
@@ -316,8 +331,6 @@ def reproduce(out: Path, *, quick: bool = False, seed: int = 0, force: bool = Fa
     fig4 = plotting.timescales(**scale.fig4, rng=int(s4.generate_state(1)[0]))
     zipf = plotting.zipf_survival(**scale.zipf)
     written += plotting.save(fig4, out / "figure4") + plotting.save(zipf, out / "figure4_zipf")
-    from . import theory
-
     for k in (2, 6, 60, 1000):
         numbers[f"fig4/{k}"] = theory.expected_collapse_time(
             Discrete(weights=np.ones(k), samples=1000)
@@ -331,7 +344,8 @@ def reproduce(out: Path, *, quick: bool = False, seed: int = 0, force: bool = Fa
     (out / "table1.md").write_text(table1.to_markdown())
     table1.details().to_csv(out / "table1_details.csv", index=False)
     written += [out / "table1.csv", out / "table1.md", out / "table1_details.csv"]
-    written += plotting.save(table1.plot().figure, out / "table1")
+    grid = plotting.profile_grid(frame, title=f"model collapse profile: {reg!r}")
+    written += plotting.save(grid.figure, out / "table1")
     log("table 1")
 
     w2, w2_numbers = _w2_decomposition(scale, s_w2)
@@ -341,17 +355,14 @@ def reproduce(out: Path, *, quick: bool = False, seed: int = 0, force: bool = Fa
 
     atlas = _atlas(scale, s_atlas, log)
     pd.concat({k: p.table() for k, p in atlas.items()}, names=["setting"]).to_csv(out / "atlas.csv")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(atlas), figsize=(7 * len(atlas), 4.5))
-    for ax, prof in zip(axes, atlas.values(), strict=True):
-        prof.plot(ax=ax)
-    fig.tight_layout()
-    written += [out / "atlas.csv", *plotting.save(fig, out / "atlas")]
+    atlas_fig = plotting.profile_panels(
+        [p.table() for p in atlas.values()],
+        [f"{name}: {p.setting!r}" for name, p in atlas.items()],
+    )
+    written += [out / "atlas.csv", *plotting.save(atlas_fig, out / "atlas")]
 
     report = out / "report.md"
     report.write_text(_report(numbers, table1, atlas, quick, seed))
     written.append(report)
     log(f"report: {report}")
-    plt.close("all")
     return written

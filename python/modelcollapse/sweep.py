@@ -138,6 +138,10 @@ def sweep(
     the same result as an uninterrupted run; a rerun with different arguments is refused with a
     ``ValueError``. A killed sweep loses only the chunks in flight. Checkpoints need a fixed
     ``rng`` seed, and a directory serves one sweep process at a time.
+
+    ``progress`` counts finished chunks' replicates, as `simulate`'s does its generations: None
+    shows a bar after about two seconds in a terminal and a plain stderr line at most every 30
+    seconds elsewhere; True always a bar; False nothing.
     """
     points = [_as_point(p) for p in _non_empty(points)]
     replicates = _checks.integer("replicates", replicates, minimum=1, maximum=2**40)

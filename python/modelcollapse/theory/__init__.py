@@ -44,21 +44,6 @@ __all__ = [
     "littler",
 ]
 
-# Kept importable from here, as before the theory became a package (tests and benches use them).
-ABSORBED = discrete.ABSORBED
-BAND_SDS = discrete.BAND_SDS
-EXACT_BUDGET = discrete.EXACT_BUDGET
-MAX_CURVE_POINTS = discrete.MAX_CURVE_POINTS
-MAX_EXACT_D = discrete.MAX_EXACT_D
-MAX_ITERATION = discrete.MAX_ITERATION
-SERIES_TERMS = discrete.SERIES_TERMS
-STEP_OVERHEAD = discrete.STEP_OVERHEAD
-TAU_SERIES = discrete.TAU_SERIES
-_hitting_moments = discrete._hitting_moments
-_iterations_array = discrete._iterations_array
-_kimura_fixation = discrete._kimura_fixation
-_transition = discrete._transition
-
 #: What has exact curves, for the message of a setting that has none.
 _SUPPORTED = "; ".join(module.SUPPORTED for module in (discrete, gaussian, regression))
 
