@@ -146,8 +146,9 @@ class Roles:
         How to build the same setting at another training size (Definition 5), or NotApplicable.
     risk_theory
         Recorded metrics whose exact expected curves (``mc.theory.expected_curve``) decide
-        whether the expected risk diverges: the risk lies above each of them and below their sum
-        plus a constant, so it diverges exactly when one of them does. Empty: no exact theory.
+        whether the expected risk diverges: the expected risk is at most their sum plus a
+        constant, and grows without bound when one of theirs does, so it diverges exactly when
+        one of them does. Empty: no exact theory.
     """
 
     risk: Quantity

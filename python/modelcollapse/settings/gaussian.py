@@ -223,7 +223,8 @@ class Gaussian(Setting):
                 if self.data is None
                 else NotApplicable("the real data are given, so the sample size cannot vary")
             ),
-            # W2^2 = |mu_t - mu0|^2 + a covariance term between 0 and tr S0 + tr S_t + c
+            # W2^2 = |mu_t - mu0|^2 + a covariance term between (sqrt tr S_t - sqrt tr S0)^2
+            # and tr S_t + tr S0: E W2^2 diverges exactly when E|mu_t - mu0|^2 or E tr S_t does
             risk_theory=("w2sq_mean", "cov_trace"),
         )
 
