@@ -185,6 +185,8 @@ def test_a_definition_without_enough_iterations_answers_none_and_the_others_answ
     assert d.any_risk_increase(short).collapsed is not None
     table = mc.profile_runs({"run": short}).table()
     assert table.loc[3, "run"] is None and table.loc[2, "run"] is not None
+    v5 = d.scaling_law_change(short)  # one training size: not applicable, saying what would do
+    assert v5.collapsed is None and "single training size" in v5.evidence
 
 
 def test_definition_5_reads_the_size_column():

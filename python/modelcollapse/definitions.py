@@ -515,17 +515,17 @@ def collapsing_variance(
     return Verdict(4, collapsed, median, ci, test, params, first, evidence)
 
 
-def _size_runs(runs: object) -> Mapping[int, RunLike]:
-    """Definition 5's runs by sample size: a mapping, or a logged run read with a size column."""
-    by_size = getattr(runs, "by_size", None)
-    if by_size is not None:
-        return by_size
-    if not isinstance(runs, Mapping):
-        raise TypeError(
-            "runs must map sample sizes to runs ({n: mc.Run}) or be a logged run read with a "
-            f"size column (mc.read_runs(..., size=COLUMN)), got {type(runs).__name__}"
-        )
-    return runs
+def _size_runs(runs: object) -> Mapping[int, RunLike] | None:
+    """Definition 5's runs by sample size: a mapping, or a logged run read with a size column;
+    None for a single run of one size."""
+    if isinstance(runs, Mapping):
+        return runs
+    if isinstance(getattr(runs, "metrics", None), xr.Dataset):
+        return getattr(runs, "by_size", None)
+    raise TypeError(
+        "runs must map sample sizes to runs ({n: mc.Run}) or be a logged run read with a "
+        f"size column (mc.read_runs(..., size=COLUMN)), got {type(runs).__name__}"
+    )
 
 
 def scaling_law_change(
@@ -548,14 +548,16 @@ def scaling_law_change(
     level = _level(level)
     by_size = _size_runs(runs)
     test = "log mean excess risk ~ a + b log n: (a, b) at the horizon vs at iteration 1"
-    if len(by_size) < 3:
+    if by_size is None:
         why = (
-            f"the scaling law needs runs at 3 or more sample sizes, got {len(by_size)}"
-            if by_size
-            else "the run has no other training sizes (a logged run needs a size column)"
+            "the run has a single training size: pass runs at several sizes ({n: run}), or read "
+            "a log with its size column (mc.read_runs(..., size=COLUMN))"
         )
+        return _not_applicable(5, test, {}, why)
+    if len(by_size) < 3:
         if isinstance(runs, Mapping):
             raise ValueError("scaling_law_change needs runs at 3 or more sample sizes")
+        why = f"the scaling law needs runs at 3 or more sample sizes, got {len(by_size)}"
         return _not_applicable(5, test, {}, why)
     for n, run in by_size.items():
         _checks.integer("runs' sample sizes (keys)", n, minimum=1)

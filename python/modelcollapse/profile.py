@@ -227,13 +227,5 @@ def profile_runs(runs: Mapping[str, d.RunLike]) -> Profile:
         if not isinstance(name, str):
             raise TypeError(f"runs' keys must be paradigm labels (str), got {name!r}")
         run = d._check_run(run)
-        by_size = getattr(run, "by_size", None)
-        if by_size is None:
-            why = (
-                "not applicable: the runs have a single training size (read_runs(..., size=COLUMN))"
-            )
-            scaling = d.Verdict(5, None, None, None, "scaling law in n", {}, None, why)
-        else:
-            scaling = d.scaling_law_change(run)
-        results[name] = verdicts(run, scaling)
+        results[name] = verdicts(run, d.scaling_law_change(run))
     return Profile(setting=None, verdicts=results, runs=dict(runs))
