@@ -76,6 +76,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import modelcollapse as mc
+from modelcollapse.settings._common import recorded_iterations
 
 #: The requirement's budget for a whole process, in bytes (2 GB).
 BUDGET = 2 * 10**9
@@ -212,7 +213,8 @@ def numpy_gauss(cfg: Config, samples: bool) -> np.ndarray:
     """w2sq_mean (replicate, recorded iteration) of 1-D Gaussian refits from N(0, 1), n samples
     per generation, under Replace: refit from the samples, or from the sufficient statistics."""
     n, t_max, stride = N_GAUSS, cfg.iterations, stride_of(cfg)
-    out = np.empty((cfg.replicates, t_max // stride + 1))
+    slot = {int(t): j for j, t in enumerate(recorded_iterations(t_max, stride))}
+    out = np.empty((cfg.replicates, len(slot)))  # the iterations mc.simulate records
     out[:, 0] = 0.0  # iteration 0: the real distribution
     rng = np.random.default_rng(1)
     row_mean = np.full((n, 1), 1.0 / n)  # x @ row_mean: the row means (faster than x.mean(1))
@@ -243,8 +245,8 @@ def numpy_gauss(cfg: Config, samples: bool) -> np.ndarray:
                 g *= 2.0 / (n - 1)
                 np.sqrt(g, out=g)
                 sd *= g  # unbiased variance ~ sd^2 chi^2_{n-1} / (n - 1)
-            if t % stride == 0:
-                np.square(mean[:, 0], out=out[rows, t // stride])
+            if t in slot:
+                np.square(mean[:, 0], out=out[rows, slot[t]])
     return out
 
 

@@ -43,6 +43,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import integrate, special, stats
 
+from modelcollapse.settings._common import recorded_iterations as mc_recorded_iterations
+
 Metrics = dict[str, np.ndarray]
 
 #: A block of replicates is sized so that its state and buffers take about this many bytes
@@ -74,12 +76,16 @@ except (ImportError, AttributeError):  # pragma: no cover (private module moved)
 
 
 def recorded_iterations(iterations: int, stride: int = 1) -> np.ndarray:
-    """The iterations at which metrics are recorded: 0, stride, ..., iterations."""
-    if iterations < 0 or stride < 1 or iterations % stride:
-        raise ValueError(
-            f"iterations ({iterations}) must be a non-negative multiple of stride ({stride})"
-        )
-    return np.arange(0, iterations + 1, stride)
+    """The iterations at which metrics are recorded, as modelcollapse records them: 0, 1, every
+    multiple of stride, and the last."""
+    if iterations < 0 or stride < 1:
+        raise ValueError(f"iterations ({iterations}) and stride ({stride}) must be >= 0 and >= 1")
+    return mc_recorded_iterations(iterations, stride)
+
+
+def slots(iterations: int, stride: int = 1) -> dict[int, int]:
+    """Recorded iteration -> its column in the output."""
+    return {int(t): j for j, t in enumerate(recorded_iterations(iterations, stride))}
 
 
 def _blocks(replicates: int, bytes_per_replicate: int) -> Iterator[slice]:
@@ -262,6 +268,7 @@ def gaussian_bartlett(
     d = mu0.size
     divisor = _divisor(n, estimator, d)
     out = _gaussian_start(s0, iterations, stride, replicates, with_w2_cov)
+    slot = slots(iterations, stride)
     mean_scale = 1.0 / math.sqrt(n)
     for rows in _blocks(replicates, 8 * (6 * d * d + 6 * d)):
         b = rows.stop - rows.start
@@ -280,8 +287,8 @@ def gaussian_bartlett(
             delta += shift[:, :, 0]
             np.matmul(chol, bartlett.draw(rng), out=nxt)
             chol, nxt = nxt, chol
-            if t % stride == 0:
-                recorder.record(t // stride, rows, delta, chol)
+            if t in slot:
+                recorder.record(slot[t], rows, delta, chol)
     return out
 
 
@@ -316,6 +323,7 @@ def gaussian_refit_samples(
     d = mu0.size
     divisor = _divisor(n, estimator, d)
     out = _gaussian_start(s0, iterations, stride, replicates, with_w2_cov)
+    slot = slots(iterations, stride)
     inv_divisor = 1.0 / divisor
     for rows in _blocks(replicates, 8 * (2 * n * d + 5 * d * d + 4 * d)):
         b = rows.stop - rows.start
@@ -338,9 +346,9 @@ def gaussian_refit_samples(
             np.matmul(x.transpose(0, 2, 1), x, out=scatter)
             scatter *= inv_divisor
             chol = cholesky_or_nan(scatter)
-            if t % stride == 0:
+            if t in slot:
                 np.subtract(mu, mu0, out=delta)
-                recorder.record(t // stride, rows, delta, chol)
+                recorder.record(slot[t], rows, delta, chol)
     return out
 
 
@@ -405,6 +413,7 @@ def regression_sufficient(
     """
     accumulate, _ = _regression_inputs(d, n, sigma, paradigm, beta)
     out = _outputs(["param_error"], len(recorded_iterations(iterations, stride)), replicates)
+    slot = slots(iterations, stride)
     out["param_error"][:, 0] = 0.0
     for rows in _blocks(replicates, 8 * (4 * d * d + 4 * d)):
         b = rows.stop - rows.start
@@ -419,8 +428,8 @@ def regression_sufficient(
             if accumulate:
                 e *= 1.0 / t
             u += e[:, :, 0]
-            if t % stride == 0:
-                np.einsum("ri,ri->r", u, u, out=out["param_error"][rows, t // stride])
+            if t in slot:
+                np.einsum("ri,ri->r", u, u, out=out["param_error"][rows, slot[t]])
     return _regression_finish(out, sigma)
 
 
@@ -457,6 +466,7 @@ def regression_lstsq(
     """
     accumulate, beta = _regression_inputs(d, n, sigma, paradigm, beta)
     out = _outputs(["param_error"], len(recorded_iterations(iterations, stride)), replicates)
+    slot = slots(iterations, stride)
     out["param_error"][:, 0] = 0.0
     for rows in _blocks(replicates, 8 * (3 * n * d + 5 * n + 3 * d)):
         b = rows.stop - rows.start
@@ -473,9 +483,9 @@ def regression_lstsq(
         dev = np.empty((b, d))
         noise = np.empty((b, n, 1))
         for t in range(1, iterations + 1):
-            if t % stride == 0:
+            if t in slot:
                 np.subtract(coef[:, :, 0], beta, out=dev)
-                np.einsum("ri,ri->r", dev, dev, out=out["param_error"][rows, t // stride])
+                np.einsum("ri,ri->r", dev, dev, out=out["param_error"][rows, slot[t]])
             if t == iterations:
                 break
             rng.standard_normal(out=noise)
@@ -665,6 +675,7 @@ def kde_replace(
     if n < 1 or test_size < 1 or not bandwidth > 0:
         raise ValueError("need n >= 1, test_size >= 1 and bandwidth > 0")
     out = _outputs(["nll_real"], len(recorded_iterations(iterations, stride)), replicates)
+    slot = slots(iterations, stride)
     for rows in _blocks(replicates, 8 * (4 * n + 2 * test_size)):
         b = rows.stop - rows.start
         centres = mixture_sample(rng, (b, n))
@@ -674,8 +685,8 @@ def kde_replace(
         sampler = _KdeSampler(b, n, bandwidth)
         nxt = np.empty_like(centres)
         for t in range(1, iterations + 1):
-            if t % stride == 0:
-                out["nll_real"][rows, t // stride] = nll(centres)
+            if t in slot:
+                out["nll_real"][rows, slot[t]] = nll(centres)
             if t < iterations:
                 sampler.draw(rng, centres, nxt)
                 centres, nxt = nxt, centres

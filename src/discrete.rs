@@ -13,6 +13,7 @@ use std::sync::Arc;
 use rand::Rng;
 
 use crate::control::Control;
+use crate::engine::Recording;
 use crate::error::{invalid, SimResult};
 use crate::exec;
 use crate::lnint::ln_int;
@@ -414,6 +415,19 @@ impl<'a> Chain<'a> {
         self.support <= 1
     }
 
+    /// Whether every later model is this one: a single atom that no later training set can
+    /// leave. Replace and Accumulate fit data drawn from it alone (Accumulate's pool, which the
+    /// model is fit to, holds that atom only); MixReal's real share is that atom too when the
+    /// real data have no other. AccumulateSubsample's pool may still hold other atoms.
+    fn absorbed(&self) -> bool {
+        self.collapsed()
+            && match self.paradigm {
+                Paradigm::Replace | Paradigm::Accumulate { .. } => true,
+                Paradigm::MixReal { .. } => count_nonzero(&self.real) <= 1,
+                Paradigm::AccumulateSubsample { .. } => false,
+            }
+    }
+
     /// Whether no later model can have a single atom: every training set keeps all the real data
     /// (Accumulate), or a share of it that must span two atoms (MixReal drawing more real items
     /// than all but the largest real atom hold). Such a replicate is censored at once rather than
@@ -472,23 +486,16 @@ fn sort_by_count(atoms: &mut [u32], counts: &mut [u64], key: &mut Vec<u64>) {
 /// What `simulate` records.
 #[derive(Debug, Clone)]
 pub struct SimulateSpec {
-    /// Generations after the real distribution (iteration 0).
-    pub iterations: u64,
-    /// Record iterations 0, stride, 2 stride, ... up to `iterations`.
-    pub stride: u64,
+    /// Which iterations are recorded (0, 1, every `stride`-th and the last).
+    pub recording: Recording,
     /// Metrics to record, in output order.
     pub metrics: Vec<DiscreteMetric>,
 }
 
 impl SimulateSpec {
-    /// Number of recorded iterations.
-    pub fn recorded(&self) -> usize {
-        (self.iterations / self.stride + 1) as usize
-    }
-
     /// Values per replicate in the output.
     pub fn row_len(&self) -> usize {
-        self.recorded() * self.metrics.len()
+        self.recording.recorded() * self.metrics.len()
     }
 }
 
@@ -503,15 +510,16 @@ pub fn simulate(
     replicates: usize,
     control: &Control,
 ) -> SimResult<Vec<f64>> {
-    if spec.stride == 0 {
+    let recording = spec.recording;
+    if recording.stride == 0 {
         return Err(invalid("stride", "must be at least 1"));
     }
     if spec.metrics.is_empty() {
         return Err(invalid("metrics", "must name at least one metric"));
     }
-    setting.check_paradigm(paradigm, spec.iterations)?;
+    setting.check_paradigm(paradigm, recording.iterations)?;
     let fixed = setting.fixed_binomial(paradigm);
-    let recorded = spec.recorded();
+    let recorded = recording.recorded();
     let row_len = spec.row_len();
     let with_log = needs_log(&spec.metrics);
     let total = replicates
@@ -535,16 +543,16 @@ pub fn simulate(
         for (k, &v) in initial.iter().enumerate() {
             row[k * recorded] = v;
         }
-        if spec.iterations == 0 {
+        if recording.iterations == 0 {
             return Ok(());
         }
         let mut rng = replicate_rng(key, replicate);
         let mut chain = Chain::new(setting, paradigm, fixed.as_deref(), &mut rng);
         let (mut pending, mut work) = (0, 0);
+        let mut last = vec![0.0; spec.metrics.len()];
         loop {
             let t = chain.generation;
-            if t % spec.stride == 0 {
-                let j = (t / spec.stride) as usize;
+            if let Some(j) = recording.slot(t) {
                 discrete_metrics(
                     chain.probabilities(with_log),
                     &setting.reference,
@@ -560,7 +568,25 @@ pub fn simulate(
                 (pending, work) = (0, 0);
                 control.check()?;
             }
-            if t == spec.iterations {
+            if t == recording.iterations {
+                break;
+            }
+            if chain.absorbed() {
+                // every later model is this one: fill the remaining recorded iterations at once
+                // (a run of 2^62 generations on an absorbed chain ends here)
+                discrete_metrics(
+                    chain.probabilities(with_log),
+                    &setting.reference,
+                    &spec.metrics,
+                    &mut last,
+                    1,
+                );
+                for j in recording.recorded_through(t)..recorded {
+                    for (k, &v) in last.iter().enumerate() {
+                        row[k * recorded + j] = v;
+                    }
+                }
+                pending += recording.iterations - t;
                 break;
             }
             chain.step(&mut rng);
@@ -748,8 +774,10 @@ mod tests {
     fn same_key_same_result_for_any_split() {
         let s = uniform(8, 20);
         let spec = SimulateSpec {
-            iterations: 40,
-            stride: 3,
+            recording: Recording {
+                iterations: 40,
+                stride: 3,
+            },
             metrics: DiscreteMetric::ALL.to_vec(),
         };
         let c = Control::new();
@@ -783,8 +811,10 @@ mod tests {
         let c = Control::new();
         c.cancel();
         let spec = SimulateSpec {
-            iterations: 100_000,
-            stride: 1000,
+            recording: Recording {
+                iterations: 100_000,
+                stride: 1000,
+            },
             metrics: vec![DiscreteMetric::Entropy],
         };
         let r = simulate(&s, Paradigm::Replace, &spec, &key(), 0, 4, &c);

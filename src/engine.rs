@@ -1,6 +1,6 @@
 //! The replicate loop shared by the continuous settings: every replicate owns one model state,
 //! steps it one generation at a time on its own random stream and records its metrics at
-//! iterations 0, stride, 2 stride, ... into its own output row (DESIGN §4).
+//! iterations 0, 1, stride, 2 stride, ... and the last into its own output row (DESIGN §4).
 
 use crate::control::Control;
 use crate::error::{invalid, SimResult};
@@ -11,19 +11,49 @@ use crate::rng::{fast_rng, FastRng, RootKey};
 /// roughly floating-point operations) has been done, about a millisecond.
 const CHECK_WORK: u64 = 1 << 20;
 
-/// What to record: `iterations` generations after the real distribution, every `stride`-th one.
+/// What to record: `iterations` generations after the real distribution, every `stride`-th one,
+/// and always iterations 0 and 1 (the real distribution and the real-data-only model) and the
+/// last, which every definition of collapse compares.
 #[derive(Debug, Clone, Copy)]
 pub struct Recording {
     /// Generations after the real distribution (iteration 0).
     pub iterations: u64,
-    /// Record iterations 0, stride, 2 stride, ... up to `iterations`.
+    /// Record iterations 0, 1, stride, 2 stride, ... and `iterations`.
     pub stride: u64,
 }
 
 impl Recording {
     /// Number of recorded iterations.
     pub fn recorded(&self) -> usize {
-        (self.iterations / self.stride + 1) as usize
+        match self.iterations {
+            0 => 1,
+            t => self.position(t) + 1,
+        }
+    }
+
+    /// Where iteration `t` goes in a recorded row, or None if it is not recorded.
+    pub fn slot(&self, t: u64) -> Option<usize> {
+        let recorded = t <= 1 || t % self.stride == 0 || t == self.iterations;
+        (recorded && t <= self.iterations).then(|| self.position(t))
+    }
+
+    /// How many recorded iterations lie at or before iteration `t`.
+    pub fn recorded_through(&self, t: u64) -> usize {
+        match self.slot(t) {
+            Some(j) => j + 1,
+            None if t >= self.iterations => self.recorded(),
+            None => self.position(t),
+        }
+    }
+
+    /// The index of a recorded iteration `t`: how many recorded iterations come before it.
+    fn position(&self, t: u64) -> usize {
+        if t <= 1 {
+            return t as usize;
+        }
+        // 0 and 1, then the multiples of stride below t other than 1 (itself when stride = 1)
+        let multiples = (t - 1) / self.stride - u64::from(self.stride == 1);
+        (2 + multiples) as usize
     }
 }
 
@@ -78,12 +108,8 @@ where
             if t > 1 {
                 model.step(&mut rng);
             }
-            if t % recording.stride == 0 {
-                model.record(
-                    &mut row[(t / recording.stride) as usize..],
-                    recorded,
-                    control,
-                );
+            if let Some(j) = recording.slot(t) {
+                model.record(&mut row[j..], recorded, control);
             }
             pending += 1;
             work += model.work();
@@ -138,3 +164,42 @@ macro_rules! metric_enum {
     };
 }
 pub(crate) use metric_enum;
+
+#[cfg(test)]
+mod tests {
+    use super::Recording;
+
+    /// The recorded iterations, by brute force: 0, 1, the multiples of stride and the last.
+    fn expected(iterations: u64, stride: u64) -> Vec<u64> {
+        (0..=iterations)
+            .filter(|&t| t <= 1 || t % stride == 0 || t == iterations)
+            .collect()
+    }
+
+    #[test]
+    fn slots_number_the_recorded_iterations_in_order() {
+        for iterations in 0..40 {
+            for stride in 1..45 {
+                let r = Recording { iterations, stride };
+                let want = expected(iterations, stride);
+                assert_eq!(r.recorded(), want.len(), "{iterations} {stride}");
+                let slots: Vec<(u64, usize)> = (0..=iterations + 2)
+                    .filter_map(|t| r.slot(t).map(|j| (t, j)))
+                    .collect();
+                let got: Vec<u64> = slots.iter().map(|&(t, _)| t).collect();
+                assert_eq!(got, want, "{iterations} {stride}");
+                assert!(slots.iter().enumerate().all(|(k, &(_, j))| j == k));
+                for t in 0..=iterations + 2 {
+                    let through = want.iter().filter(|&&w| w <= t).count();
+                    assert_eq!(r.recorded_through(t), through, "{iterations} {stride} {t}");
+                }
+            }
+        }
+        let huge = Recording {
+            iterations: 1 << 62,
+            stride: 1 << 61,
+        };
+        assert_eq!(huge.recorded(), 4); // 0, 1, 2^61, 2^62
+        assert_eq!(huge.slot(1 << 62), Some(3));
+    }
+}

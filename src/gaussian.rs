@@ -992,7 +992,7 @@ impl Generation for GaussianModel<'_> {
 }
 
 /// Simulate replicates `first..first + replicates` under `paradigm`; the output has shape
-/// (replicates, metrics, iterations // stride + 1), row-major.
+/// (replicates, metrics, recorded iterations), row-major.
 pub fn simulate(
     setting: &GaussianSetting,
     paradigm: Paradigm,

@@ -14,7 +14,12 @@
 //! * `support_spread`: the model's standard deviation, sqrt(var(centres) + h^2);
 //! * `mode_mass`: for a mixture, the smallest over its components of the model's mass within one
 //!   standard deviation of the component's mean, relative to the real mass there (1 for the real
-//!   distribution; near 0 once a mode is lost). NaN for given data, whose modes are unknown.
+//!   distribution; near 0 once a mode is lost). Not offered for given data, whose modes are
+//!   unknown (asking for it is refused).
+//!
+//! Far from the origin every spread is computed about the mean (never as E[x^2] - E[x]^2, which
+//! cancels to 0 once the mean's square swamps the variance), and a mixture component must be
+//! wider than [`RESOLUTION`] times its mean's magnitude, so that its points are resolved.
 
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -36,6 +41,10 @@ const MAX_STORED: u64 = 1 << 29;
 pub const MIN_BANDWIDTH: f64 = 1e-100;
 /// See [`MIN_BANDWIDTH`].
 pub const MAX_BANDWIDTH: f64 = 1e100;
+/// Smallest ratio of a mixture component's standard deviation to its mean's magnitude: points
+/// of a narrower component round to a few floating-point values (ulp(m) is 2.2e-16 |m|), and its
+/// one-sd window and tail quantiles cannot be told apart from its mean.
+pub const RESOLUTION: f64 = 1e-12;
 /// Kernels below e^-LOG_WINDOW of the largest are left out of a log-density (exact in f64).
 const LOG_WINDOW: f64 = 50.0;
 /// Centres farther than this many bandwidths from a tail edge put all or none of their mass
@@ -92,6 +101,19 @@ impl Mixture {
                 "weights must be non-negative, stds positive, all finite",
             ));
         }
+        if let Some((m, s)) = means
+            .iter()
+            .zip(sds)
+            .find(|&(m, s)| *s < RESOLUTION * m.abs())
+        {
+            return Err(invalid(
+                "sampler",
+                format!(
+                    "a component N({m:e}, {s:e}^2) is narrower than {RESOLUTION:e} times its \
+                     mean, so its points are not resolved in double precision"
+                ),
+            ));
+        }
         let total: f64 = weights.iter().sum();
         if total <= 0.0 {
             return Err(invalid("sampler", "weights must have a positive sum"));
@@ -141,12 +163,15 @@ impl Mixture {
         top + terms.map(|t| (t - top).exp()).sum::<f64>().ln() - HALF_LN_TAU
     }
 
-    /// Each component's one-sd interval around its mean and the real mass in it.
+    /// Each component's one-sd interval around its mean and the real mass in it (components of
+    /// weight 0 are no modes, and are left out).
     fn mode_windows(&self) -> Vec<(f64, f64, f64)> {
         self.means
             .iter()
             .zip(&self.sds)
-            .map(|(&m, &sd)| {
+            .zip(&self.weights)
+            .filter(|&(_, &w)| w > 0.0)
+            .map(|((&m, &sd), _)| {
                 let (lo, hi) = (m - sd, m + sd);
                 let mass: f64 = self
                     .weights
@@ -162,6 +187,8 @@ impl Mixture {
             .collect()
     }
 
+    /// The mixture's standard deviation, from deviations about its mean (E[x^2] - E[x]^2
+    /// cancels to 0 when the mean is large).
     fn sd(&self) -> f64 {
         let mean: f64 = self
             .weights
@@ -169,14 +196,13 @@ impl Mixture {
             .zip(&self.means)
             .map(|(w, m)| w * m)
             .sum();
-        let second: f64 = self
-            .weights
+        self.weights
             .iter()
             .zip(&self.means)
             .zip(&self.sds)
-            .map(|((w, m), s)| w * (m * m + s * s))
-            .sum();
-        (second - mean * mean).max(0.0).sqrt()
+            .map(|((w, m), s)| w * ((m - mean) * (m - mean) + s * s))
+            .sum::<f64>()
+            .sqrt()
     }
 }
 
@@ -688,7 +714,7 @@ impl Generation for KdeModel<'_> {
 }
 
 /// Simulate replicates `first..first + replicates` under `paradigm`; the output has shape
-/// (replicates, metrics, iterations // stride + 1), row-major.
+/// (replicates, metrics, recorded iterations), row-major.
 pub fn simulate(
     setting: &KdeSetting,
     paradigm: Paradigm,
@@ -700,6 +726,12 @@ pub fn simulate(
     control: &Control,
 ) -> SimResult<Vec<f64>> {
     setting.check_paradigm(paradigm, recording.iterations)?;
+    if matches!(setting.source, RealSource::Data { .. }) && metrics.contains(&KdeMetric::ModeMass) {
+        return Err(invalid(
+            "metrics",
+            "mode_mass does not apply to given data, whose modes are unknown",
+        ));
+    }
     engine::simulate(
         recording,
         metrics.len(),
@@ -776,6 +808,28 @@ mod tests {
         let serial = -test.iter().map(|&x| ln_kde(&c, 0.2, x)).sum::<f64>() / 3000.0;
         let parallel = nll(&c, 0.2, &test, &Control::new());
         assert!((parallel - serial).abs() < 1e-12 * serial.abs());
+    }
+
+    /// Far from the origin the mixture's spread is computed about its mean (E[x^2] - E[x]^2
+    /// gave 0 at 1e8), its one-sd windows stay resolved, and unresolved components are refused.
+    #[test]
+    fn mixtures_far_from_the_origin() {
+        let m = Mixture::new(&[1.0], &[1e8], &[1.0]).unwrap();
+        assert!((m.sd() - 1.0).abs() < 1e-12, "{}", m.sd());
+        let two = Mixture::new(&[0.5, 0.5], &[1e9 - 1.0, 1e9 + 1.0], &[1.0, 1.0]).unwrap();
+        assert!((two.sd() - 2f64.sqrt()).abs() < 1e-12, "{}", two.sd());
+        let far = Mixture::new(&[1.0], &[-1e100], &[1e91]).unwrap();
+        assert!((far.sd() / 1e91 - 1.0).abs() < 1e-12);
+        let windows = Mixture::new(&[1.0, 0.0], &[1e9, 0.0], &[1e-1, 1.0])
+            .unwrap()
+            .mode_windows();
+        assert_eq!(windows.len(), 1, "a weight-0 component is no mode");
+        let (lo, hi, mass) = windows[0];
+        assert!(lo < 1e9 && hi > 1e9 && (mass - 0.682_689_492_137_086).abs() < 1e-6);
+        for (mean, sd) in [(1e15, 1e-3), (1e9, 1e-8), (1e100, 1.0)] {
+            let err = Mixture::new(&[1.0], &[mean], &[sd]).unwrap_err();
+            assert!(err.to_string().contains("not resolved"), "{err}");
+        }
     }
 
     #[test]

@@ -155,5 +155,19 @@ def test_random_arguments_raise_clear_errors_or_work(value, kind, data):
     if not small:  # valid but large: building it is the test, a run would only take long
         return
     run = mc.simulate(setting, mc.Replace(), iterations=3, replicates=2, rng=0, progress=False)
-    for metric in setting.metric_names:
+    for metric in setting.default_metrics:
         assert run.metrics[metric].shape == (2, 4)
+
+
+@pytest.mark.parametrize("scale", [1.0, 205.0, 1e-30, 1e30])
+def test_a_covariance_singular_to_rounding_is_refused_when_built(scale):
+    """[[a, a], [a, a]] is singular, yet a Cholesky factorisation may succeed on rounding: the
+    setting refuses it at once, naming cov (hypothesis found a = 205 reaching the kernel)."""
+    with pytest.raises(ValueError, match=r"cov must be positive definite.*singular"):
+        mc.Gaussian([0.0, 0.0], [[scale, scale], [scale, scale]], 10)
+
+
+def test_a_huge_growth_is_refused_with_advice_that_names_growth():
+    kde = mc.KDE(bandwidth=0.2, samples=100, test_size=10)
+    with pytest.raises(ValueError, match=r"working memory.*a smaller growth="):
+        mc.simulate(kde, mc.Accumulate(1e9), iterations=100, replicates=2, rng=0)

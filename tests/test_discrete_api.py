@@ -39,7 +39,7 @@ def test_run_dataset_layout(paradigm):
     assert isinstance(ds, xr.Dataset)
     assert set(ds.data_vars) == set(mc.Discrete.metric_names)
     assert ds.entropy.dims == ("replicate", "iteration")
-    np.testing.assert_array_equal(ds.iteration, [0, 4, 8, 12, 16, 20])
+    np.testing.assert_array_equal(ds.iteration, [0, 1, 4, 8, 12, 16, 20])  # 1: real data only
     np.testing.assert_array_equal(ds.replicate, np.arange(7))
     assert ds.support_size.dtype == np.int64
     # iteration 0 is the real distribution itself
@@ -53,7 +53,7 @@ def test_run_dataset_layout(paradigm):
     assert len(ds.attrs["rng_key"]) == 64
     frame = run.to_pandas()
     assert isinstance(frame, pd.DataFrame)
-    assert len(frame) == 7 * 6
+    assert len(frame) == 7 * 7
     assert {"replicate", "iteration", "entropy", "max_weight"} <= set(frame.columns)
 
 
@@ -144,7 +144,7 @@ def test_censored_collapse_times_refuse_a_plain_mean():
         times.sem()
     assert times.mean(lower_bound=True) == 30
     with pytest.raises(ValueError, match="beyond max_iterations"):
-        times.quantile(0.5)
+        times.quantile(0.5, censored="raise")
     replace = mc.collapse_times(setting, replicates=400, rng=0, max_iterations=40)
     assert 0 < replace.n_censored < 400
     surv = replace.survival()

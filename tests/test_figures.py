@@ -11,8 +11,7 @@ from _figures import EXEMPT, assert_readable, readability_problems
 from matplotlib.figure import Figure
 
 import modelcollapse as mc
-from modelcollapse import plotting, reproduce
-from modelcollapse.profile import Profile
+from modelcollapse import Profile, plotting, reproduce
 
 PARADIGMS = ["Accumulate", "AccumulateSubsample", "MixReal", "Replace"]
 LONG_TITLE = "model collapse profile: Gaussian(mean=<3-vector>, cov=<3x3 matrix>, samples=30)"

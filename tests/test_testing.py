@@ -14,7 +14,7 @@ from modelcollapse import testing
 def test_every_drawn_setting_and_paradigm_runs(sp):
     setting, paradigm = sp
     run = mc.simulate(setting, paradigm, iterations=3, replicates=2, rng=0, progress=False)
-    for name in setting.metric_names:
+    for name in setting.default_metrics:
         values = run.metrics[name].values
         assert values.shape == (2, 4)
         assert not np.isnan(values[:, 0]).any(), name  # the real distribution is never NaN

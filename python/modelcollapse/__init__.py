@@ -3,12 +3,13 @@ of "model collapse" (Position: Model Collapse Does Not Mean What You Think)."""
 
 from . import definitions, roles, theory
 from ._core import __version__
+from ._profile import Profile, profile, profile_runs
 from .logged import LoggedRun, read_runs
 from .paradigms import Accumulate, AccumulateSubsample, MixReal, Replace
-from .profile import Profile, profile, profile_runs
+from .passage import first_passage
 from .settings import KDE, Discrete, Gaussian, GaussianMixture, LinearRegression
 from .simulate import CollapseTimes, Run, collapse_times, simulate
-from .sweep import Point, grid, sweep
+from .sweep import Point, grid, point_run, point_times, sweep, sweep_collapse_times
 
 __all__ = [
     "KDE",
@@ -28,12 +29,16 @@ __all__ = [
     "__version__",
     "collapse_times",
     "definitions",
+    "first_passage",
     "grid",
+    "point_run",
+    "point_times",
     "profile",
     "profile_runs",
     "read_runs",
     "roles",
     "simulate",
     "sweep",
+    "sweep_collapse_times",
     "theory",
 ]

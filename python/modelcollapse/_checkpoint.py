@@ -15,7 +15,7 @@ import json
 import os
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,10 +130,17 @@ class ChunkStore:
         _write_atomically(self._path(point, start), lambda tmp: pq.write_table(table, tmp))
 
     def load(
-        self, point: int, start: int, stop: int, names: Sequence[str], recorded: int
+        self,
+        point: int,
+        start: int,
+        stop: int,
+        names: Sequence[str],
+        recorded: int,
+        dtypes: Mapping[str, np.dtype[Any]] | None = None,
     ) -> dict[str, np.ndarray] | None:
         """A chunk written by this sweep, or None if it is missing or not valid (then it is
-        recomputed, with a warning when a file was there but unusable)."""
+        recomputed, with a warning when a file was there but unusable). Columns are read back
+        as float64, or as ``dtypes[name]`` (e.g. int64 collapse times, exact beyond 2**53)."""
         path = self._path(point, start)
         if not path.exists():
             return None
@@ -149,10 +156,18 @@ class ChunkStore:
             reps = np.arange(start, stop, dtype=np.int64)
             if not np.array_equal(table["replicate"].to_numpy(), np.repeat(reps, recorded)):
                 raise ValueError("its replicate column is not this chunk's")
-            return {
-                name: table[name].to_numpy().astype(np.float64).reshape(stop - start, recorded)
-                for name in names
-            }
+            dtypes = dtypes or {}
+            out = {}
+            for name in names:
+                dtype = np.dtype(dtypes.get(name, np.float64))
+                column = table[name]
+                stored = np.dtype(column.type.to_pandas_dtype())
+                if name in dtypes and (column.null_count or stored != dtype):
+                    # exact types are stored exactly; anything else is not this sweep's
+                    raise ValueError(f"its column {name!r} is {column.type}, not {dtype}")
+                values = column.to_numpy().astype(dtype)
+                out[name] = values.reshape(stop - start, recorded)
+            return out
         except (OSError, ValueError, pa.ArrowException) as err:
             warnings.warn(
                 f"checkpoint chunk {path.name} is not valid ({err}); recomputing it",

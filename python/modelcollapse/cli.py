@@ -7,6 +7,7 @@ runs logged elsewhere under the eight definitions."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -45,8 +46,11 @@ def demo(replicates: int, rng: int) -> None:
     )
     times = collapse_times(setting, replicates=replicates, rng=rng)
     q = times.quantile([0.1, 0.5, 0.9])
+    spread = (
+        f"+/- {times.sem():.1f} (SE)" if len(times) > 1 else "(one replicate, so no standard error)"
+    )
     print(
-        f"collapse time under Replace: mean {times.mean():.1f} +/- {times.sem():.1f} (SE), "
+        f"collapse time under Replace: mean {times.mean():.1f} {spread}, "
         f"10/50/90% quantiles {q[0]:.0f} / {q[1]:.0f} / {q[2]:.0f} generations"
     )
     print(f"\nfinished in {time.perf_counter() - start:.1f} s")
@@ -77,8 +81,8 @@ def figure4(out: Path, quick: bool) -> None:
 
 def profile_logged(args: argparse.Namespace) -> None:
     """Read a log, print its profile, and write table.csv, details.csv and profile.png."""
+    from ._profile import profile_runs
     from .logged import read_runs
-    from .profile import profile_runs
 
     roles: dict[str, object] = {"risk": args.risk}
     for role in ("excess_risk", "diversity", "tail_mass", "real_tail_mass"):
@@ -106,25 +110,74 @@ def profile_logged(args: argparse.Namespace) -> None:
             print(f"wrote {args.out / name}")
 
 
+#: Most replicates `demo` runs (its runs hold 401 iterations of 4 metrics per replicate).
+MAX_DEMO_REPLICATES = 10**6
+
+
+def _integer(text: str, minimum: int, maximum: int | None, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise argparse.ArgumentTypeError(f"must be {what}, got {value}")
+    return value
+
+
+def _replicates(text: str) -> int:
+    """--replicates: a count of at least 1 (argparse names the option in its message)."""
+    return _integer(text, 1, MAX_DEMO_REPLICATES, f"a count in 1..{MAX_DEMO_REPLICATES:,}")
+
+
+def _seed(text: str) -> int:
+    """--rng, --seed: a non-negative integer seed."""
+    return _integer(text, 0, None, "a non-negative integer seed")
+
+
+def _folder(text: str) -> Path:
+    """--out: a folder path (an empty string is refused rather than meaning the current one)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "must name a folder, got an empty string (use . for the current folder)"
+        )
+    return Path(text)
+
+
+def _output_folder(parser: argparse.ArgumentParser, out: Path) -> None:
+    """Make sure `out` is a folder that can be written into, before any work is done; a
+    parser error naming --out otherwise."""
+    if out.exists() and not out.is_dir():
+        parser.error(f"argument --out: {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        parser.error(f"argument --out: cannot create the folder {out}: {err.strerror or err}")
+    if not os.access(out, os.W_OK | os.X_OK):
+        parser.error(f"argument --out: cannot write into the folder {out}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `modelcollapse` command."""
+    """Entry point of the `modelcollapse` command. Bad input ends with argparse's one-line
+    ``modelcollapse COMMAND: error: ...`` (after the usage line) and exit status 2."""
     parser = argparse.ArgumentParser(prog="modelcollapse", description=__doc__)
     parser.add_argument("--version", action="version", version=f"modelcollapse {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser("demo", help="a short tour of the discrete engine")
-    demo_parser.add_argument("--replicates", type=int, default=2000)
-    demo_parser.add_argument("--rng", type=int, default=0)
+    demo_parser.add_argument(
+        "--replicates", type=_replicates, default=2000, help="replicates (default 2000)"
+    )
+    demo_parser.add_argument("--rng", type=_seed, default=0, help="the seed (default 0)")
     fig_parser = commands.add_parser(
         "figure4", help="Figure 4 (timescales of collapse) with exact theory, PNG and SVG"
     )
-    fig_parser.add_argument("--out", type=Path, required=True, help="output directory")
+    fig_parser.add_argument("--out", type=_folder, required=True, help="output directory")
     fig_parser.add_argument("--quick", action="store_true", help="smaller grids, a few seconds")
     rep_parser = commands.add_parser(
         "reproduce", help="the paper's figures, Table 1, the collapse atlas and report.md"
     )
-    rep_parser.add_argument("--out", type=Path, required=True, help="output directory")
+    rep_parser.add_argument("--out", type=_folder, required=True, help="output directory")
     rep_parser.add_argument("--quick", action="store_true", help="small runs, under a minute")
-    rep_parser.add_argument("--seed", type=int, default=0, help="the root seed (default 0)")
+    rep_parser.add_argument("--seed", type=_seed, default=0, help="the root seed (default 0)")
     rep_parser.add_argument("--force", action="store_true", help="write into a non-empty --out")
     prof = commands.add_parser(
         "profile",
@@ -144,9 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     prof.add_argument("--paradigm", help="column: paradigm label (one profile column each)")
     prof.add_argument("--replicate", default="replicate", help="column: replicate (seed)")
     prof.add_argument("--iteration", default="iteration", help="column: generation (1 = real only)")
-    prof.add_argument("--out", type=Path, help="write table.csv, details.csv, profile.png here")
+    prof.add_argument("--out", type=_folder, help="write table.csv, details.csv, profile.png here")
     args = parser.parse_args(argv)
     if args.command == "profile":
+        if args.out is not None:
+            _output_folder(prof, args.out)
         try:
             profile_logged(args)
         except (ValueError, TypeError, FileNotFoundError) as err:
@@ -154,15 +209,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "reproduce":
         from .reproduce import reproduce
 
+        if args.out.exists() and not args.out.is_dir():
+            rep_parser.error(f"argument --out: {args.out} is a file, not a folder")
+        _output_folder(rep_parser, args.out)
         try:
             written = reproduce(args.out, quick=args.quick, seed=args.seed, force=args.force)
         except FileExistsError as err:
-            parser.error(str(err))
+            rep_parser.error(f"argument --out: {err}")
+        except OSError as err:
+            rep_parser.error(f"cannot write {err.filename or args.out}: {err.strerror or err}")
         print(f"wrote {len(written)} files to {args.out}")
     elif args.command == "demo":
-        demo(args.replicates, args.rng)
+        try:
+            demo(args.replicates, args.rng)
+        except ValueError as err:
+            demo_parser.error(str(err))
     elif args.command == "figure4":
-        figure4(args.out, args.quick)
+        _output_folder(fig_parser, args.out)
+        try:
+            figure4(args.out, args.quick)
+        except OSError as err:
+            fig_parser.error(f"cannot write {err.filename or args.out}: {err.strerror or err}")
     return 0
 
 

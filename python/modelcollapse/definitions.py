@@ -69,8 +69,22 @@ class Verdict:
     first_iteration: int | None = None
     evidence: str = ""
 
+    def __post_init__(self) -> None:
+        number = self.definition
+        if isinstance(number, (bool, np.bool_)) or not isinstance(number, (int, np.integer)):
+            raise TypeError(
+                f"definition must be an int, the definition's number 1..8, got {number!r}"
+            )
+        if number not in NAMES:
+            listed = ", ".join(f"{k} {v}" for k, v in NAMES.items())
+            raise ValueError(f"definition must be one of 1..8 ({listed}), got {number}")
+        object.__setattr__(self, "definition", int(number))
+        if not (self.collapsed is None or isinstance(self.collapsed, (bool, np.bool_))):
+            raise TypeError(f"collapsed must be True, False or None, got {self.collapsed!r}")
+
     @property
     def name(self) -> str:
+        """The definition's function name, e.g. ``"collapsing_variance"``."""
         return NAMES[self.definition]
 
     @property
@@ -78,14 +92,15 @@ class Verdict:
         return self.collapsed is not None
 
     def to_dict(self) -> dict[str, Any]:
-        low, high = self.ci if self.ci is not None else (None, None)
+        """The verdict as a dict keyed by its attributes' names (``ci`` the interval as a
+        (low, high) tuple or None), plus ``name``. `Profile.details` spreads ``ci`` into
+        ``ci_low`` and ``ci_high`` columns."""
         return {
             "definition": self.definition,
             "name": self.name,
             "collapsed": self.collapsed,
             "statistic": self.statistic,
-            "ci_low": low,
-            "ci_high": high,
+            "ci": None if self.ci is None else tuple(self.ci),
             "test": self.test,
             "first_iteration": self.first_iteration,
             "evidence": self.evidence,
@@ -139,24 +154,41 @@ def _recorded(run: RunLike) -> np.ndarray:
     return np.asarray(run.metrics.iteration.values)
 
 
+def _listed(recorded: np.ndarray) -> str:
+    """The recorded iterations, shortened for a message."""
+    if recorded.size <= 6:
+        return ", ".join(str(int(i)) for i in recorded)
+    return f"{recorded.size} iterations from {int(recorded[0])} to {int(recorded[-1])}"
+
+
 def _at(run: RunLike, quantity: Quantity, iteration: int) -> np.ndarray:
     """`quantity` at `iteration`, over replicates."""
     recorded = _recorded(run)
     if iteration not in recorded:
         raise ValueError(
-            f"the run did not record iteration {iteration} (recorded: {recorded[0]}, "
-            f"{recorded[1] if recorded.size > 1 else ''}, ..., {recorded[-1]}); use stride=1"
+            f"the run did not record iteration {iteration}, which this definition compares "
+            f"(it records {_listed(recorded)})"
         )
     return np.asarray(quantity.of(run.metrics).sel(iteration=iteration).values, dtype=np.float64)
 
 
 def _horizon(run: RunLike, horizon: int | None) -> int:
-    last = int(_recorded(run)[-1])
+    """The horizon T every definition shares: a recorded iteration from 1 on (default: the
+    last). Iteration 1 is the real-data-only model that the definitions compare with."""
+    recorded = _recorded(run)
+    last = int(recorded[-1])
+    if last < 1:
+        raise ValueError(
+            "the run records no model fit to data (only iteration 0, the real distribution): "
+            "run at least one iteration"
+        )
     if horizon is None:
         return last
-    horizon = _checks.integer("horizon", horizon, minimum=0)
-    if horizon not in _recorded(run):
-        raise ValueError(f"horizon={horizon} is not a recorded iteration (last: {last})")
+    horizon = _checks.integer("horizon", horizon, minimum=1)
+    if horizon not in recorded:
+        raise ValueError(
+            f"horizon={horizon} is not a recorded iteration (the run records {_listed(recorded)})"
+        )
     return int(horizon)
 
 
@@ -223,11 +255,11 @@ def _undeclared(
     return _not_applicable(definition, test, params, role.reason)
 
 
-def _first(run: RunLike, quantity: Quantity, holds: Any) -> int | None:
-    """First recorded iteration >= 1 at which `holds(values over replicates)` is true."""
+def _first(run: RunLike, quantity: Quantity, holds: Any, horizon: int) -> int | None:
+    """First recorded iteration in 1..horizon at which `holds(values over replicates)` is true."""
     series = quantity.of(run.metrics)
     for t in _recorded(run):
-        if t >= 1 and holds(np.asarray(series.sel(iteration=t).values, dtype=np.float64)):
+        if 1 <= t <= horizon and holds(np.asarray(series.sel(iteration=t).values, np.float64)):
             return int(t)
     return None
 
@@ -268,7 +300,7 @@ def catastrophic_risk_increase(
     params = {"factor": factor, "horizon": t, "level": level, "risk": risk.label}
     test = f"mean {risk.label} at iteration {t} / at iteration 1 (real data only) > {factor}"
     if not np.isfinite(rt).all():
-        first = _first(run, risk, lambda v: not np.isfinite(v).all())
+        first = _first(run, risk, lambda v: not np.isfinite(v).all(), t)
         return _infinite_risk(1, rt, t, test, params, first)
     mean1 = float(r1.mean())
     if mean1 == 0.0:
@@ -282,7 +314,7 @@ def catastrophic_risk_increase(
         )
         return _not_applicable(1, test, params, why)
     ratio, ci = _ratio_ci(rt, r1, level)
-    first = _first(run, risk, lambda v: float(v.mean()) > factor * mean1)
+    first = _first(run, risk, lambda v: float(v.mean()) > factor * mean1, t)
     return Verdict(
         1,
         ci[0] > factor,
@@ -312,33 +344,24 @@ def any_risk_increase(run: RunLike, *, horizon: int | None = None, level: float 
     return Verdict(2, p < level, m, ci, test, params, None, f"p = {p:.3g}")
 
 
-def _three_horizons(run: RunLike, t: int) -> tuple[int, int, int] | None:
-    """The recorded iterations at or below T/4, T/2 and T; None when they do not differ."""
+def _doubling(run: RunLike, t: int, parts: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The recorded iterations at or below T / part for each part (e.g. (4, 2, 1): T/4, T/2,
+    T), from iteration 1 on; None when two of them coincide (too few recorded iterations)."""
     recorded = _recorded(run)
-    pick = []
-    for h in (t // 4, t // 2, t):
-        below = recorded[(recorded <= max(h, 1)) & (recorded >= 1)]
-        if below.size == 0:
-            return None
-        pick.append(int(below[-1]))
-    if len(set(pick)) < 3:
-        return None
-    return pick[0], pick[1], pick[2]
+    picked = []
+    for part in parts:
+        below = recorded[(recorded <= max(t // part, 1)) & (recorded >= 1)]
+        picked.append(int(below[-1]))
+    return tuple(picked) if len(set(picked)) == len(picked) else None
 
 
 def _too_short(
-    definition: int, who: str, t: int, test: str, params: dict[str, Any], run: RunLike
+    definition: int, what: str, t: int, test: str, params: dict[str, Any], run: RunLike
 ) -> Verdict:
-    """The verdict when the run records too few iterations for the doubling horizons."""
-    recorded = _recorded(run)
-    listed = (
-        ", ".join(str(int(i)) for i in recorded)
-        if recorded.size <= 6
-        else f"{recorded.size} iterations, {int(recorded[0])} to {int(recorded[-1])}"
-    )
+    """The verdict when the run records too few iterations below the horizon."""
     why = (
-        f"{who} needs three distinct recorded iterations at or below T/4, T/2 and T = {t} "
-        f"(from iteration 1 on); the run records {listed}"
+        f"this definition compares {what} for T = {t}, which must be distinct recorded "
+        f"iterations from 1 on; the run records {_listed(_recorded(run))}"
     )
     return _not_applicable(definition, test, params, why)
 
@@ -417,13 +440,13 @@ def diverging_risk(
     theory = _checks.flag("theory", theory)
     risk, t = run.roles.risk, _horizon(run, horizon)
     params: dict[str, Any] = {"horizon": t, "level": level, "ratio": ratio, "risk": risk.label}
-    three = _three_horizons(run, t)
+    three = _doubling(run, t, (4, 2, 1))
     test = (
         f"one-sided paired t-tests: the increment of {risk.label} over T/2->T > 0 and > "
         f"{ratio:.3g} x the increment over T/4->T/2"
     )
     if three is None:
-        return _too_short(3, "diverging_risk", t, test, params, run)
+        return _too_short(3, "iterations T/4, T/2 and T", t, test, params, run)
     a, b, c = three
     params["horizons"] = three
     test = (
@@ -489,13 +512,19 @@ def collapsing_variance(
     if not isinstance(role, Quantity):
         return _undeclared(4, role, test, params)
     ref, ref_name = _reference(run)
-    three = _three_horizons(run, t)
-    if three is None:
-        return _too_short(4, "collapsing_variance", t, test, params, run)
+    halves = _doubling(run, t, (2, 1))
+    if halves is None:
+        return _too_short(4, "iterations T/2 and T", t, test, params, run)
     values = role.of(run.metrics)
     real = np.asarray(values.sel(iteration=ref).values, dtype=np.float64)
+    if not np.all(real > 0):
+        why = (
+            f"{role.label} of {ref_name} is {float(real.min()):.3g} in "
+            f"{int(np.sum(~(real > 0))):,} replicates: there is no diversity to lose"
+        )
+        return _not_applicable(4, test, params, why)
     at_t = np.asarray(values.sel(iteration=t).values, dtype=np.float64)
-    at_half = np.asarray(values.sel(iteration=three[1]).values, dtype=np.float64)
+    at_half = np.asarray(values.sel(iteration=halves[0]).values, dtype=np.float64)
     median, ci = _median_ci(at_t / real, level)
     falling = float(np.median(at_t)) <= float(np.median(at_half))
     collapsed = ci[1] < threshold and falling
@@ -503,7 +532,8 @@ def collapsing_variance(
         (
             int(i)
             for i in _recorded(run)
-            if i >= 1 and np.median(np.asarray(values.sel(iteration=i).values) / real) < threshold
+            if 1 <= i <= t
+            and np.median(np.asarray(values.sel(iteration=i).values) / real) < threshold
         ),
         None,
     )
@@ -659,14 +689,14 @@ def lost_modes(run: RunLike, *, horizon: int | None = None, level: float = 0.05)
         test = f"median over replicates of {q.label} (the weakest real mode) < 0.5"
         weakest = _at(run, q, t)
         median, ci = _median_ci(weakest, level)
-        first = _first(run, q, lambda v: float(np.median(v)) < 0.5)
+        first = _first(run, q, lambda v: float(np.median(v)) < 0.5, t)
         return Verdict(6, ci[1] < 0.5, median, ci, test, params, first, role.description or q.label)
     learned = _at(run, q, 1)
     lost = learned - _at(run, q, t)
     m, ci, _ = _mean_ci(lost, level)
     p = _greater_p(lost)
     mean_learned = float(learned.mean())
-    first = _first(run, q, lambda v: float(v.mean()) < mean_learned)
+    first = _first(run, q, lambda v: float(v.mean()) < mean_learned, t)
     real = "" if role.real is None else f"{role.real} real {role.unit}, "
     return Verdict(
         6,

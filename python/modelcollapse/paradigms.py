@@ -14,6 +14,7 @@ Generation 1's model is always fit to the real data. After that:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from . import _checks
@@ -71,3 +72,23 @@ def check_paradigm(paradigm: object) -> Paradigm:
         names = ", ".join(f"mc.{p.__name__}" for p in PARADIGMS)
         raise TypeError(f"paradigm must be one of {names}, got {paradigm!r}")
     return paradigm
+
+
+def parameters(paradigm: Paradigm) -> dict[str, float | int]:
+    """A paradigm's parameters by name, e.g. ``{"fraction": 0.1}`` (none for Replace)."""
+    paradigm = check_paradigm(paradigm)
+    return {f.name: getattr(paradigm, f.name) for f in dataclasses.fields(paradigm)}
+
+
+def label(paradigm: Paradigm) -> str:
+    """A short name that tells paradigms apart: the kind, with every parameter that differs from
+    its default, e.g. ``"Replace"``, ``"Accumulate"``, ``"Accumulate(growth=2.0)"``,
+    ``"MixReal(fraction=0.1)"``, ``"AccumulateSubsample(size=150)"`` (used by `mc.grid`)."""
+    paradigm = check_paradigm(paradigm)
+    shown = [
+        f"{f.name}={getattr(paradigm, f.name)!r}"
+        for f in dataclasses.fields(paradigm)
+        if f.default is dataclasses.MISSING or getattr(paradigm, f.name) != f.default
+    ]
+    name = type(paradigm).__name__
+    return f"{name}({', '.join(shown)})" if shown else name

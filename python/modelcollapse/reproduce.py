@@ -15,8 +15,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import __version__, plotting, theory
+from ._profile import Profile, profile
 from .paradigms import Accumulate, AccumulateSubsample, MixReal, Replace
-from .profile import Profile, profile
 from .settings import KDE, Discrete, Gaussian, LinearRegression
 from .simulate import simulate
 

@@ -55,7 +55,8 @@ class Quantity:
             recorded = ", ".join(map(str, metrics.data_vars)) or "nothing"
             raise ValueError(
                 f"the run must record {', '.join(map(repr, missing))} for {self.label} "
-                f"(it records: {recorded})"
+                f"(it records: {recorded}); simulate with metrics= naming them "
+                "(setting.roles().needs() lists what the definitions read)"
             )
         if self.compute is None:
             return metrics[self.needs[0]].astype("float64")

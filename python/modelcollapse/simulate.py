@@ -17,10 +17,10 @@ import xarray as xr
 from . import _checks
 from ._progress import Progress
 from ._rng import RNGLike, root_key
-from .paradigms import Paradigm, Replace, check_paradigm
+from .paradigms import Accumulate, Paradigm, Replace, check_paradigm
 from .roles import Roles
 from .settings import Discrete, Setting, check_setting
-from .settings._common import METHODS, KernelRun
+from .settings._common import METHODS, KernelRun, recorded_count, recorded_iterations
 
 __all__ = ["CollapseTimes", "Run", "collapse_times", "simulate"]
 
@@ -62,11 +62,13 @@ def _replicate_range(replicates: Any) -> range:
     return range(n)
 
 
-def _metric_list(known: Sequence[str], metrics: Any, owner: str) -> list[str]:
-    """`metrics` (None: all of `known`) as a list of distinct names from `known`, the metrics of
-    `owner` (named in the messages)."""
+def _metric_list(
+    known: Sequence[str], metrics: Any, owner: str, default: Sequence[str] | None = None
+) -> list[str]:
+    """`metrics` (None: `default`, else all of `known`) as a list of distinct names from
+    `known`, the metrics of `owner` (named in the messages)."""
     if metrics is None:
-        return list(known)
+        return list(known if default is None else default)
     if isinstance(metrics, (bytes, bytearray)) or not isinstance(metrics, (str, Iterable)):
         raise TypeError(
             "metrics must be a metric name or a sequence of names, got "
@@ -111,14 +113,76 @@ class Run:
     setting: Setting = field(repr=False)
     paradigm: Paradigm
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.metrics, xr.Dataset):
+            raise TypeError(
+                "Run(metrics=...) must be an xarray.Dataset over (replicate, iteration), got "
+                f"{type(self.metrics).__name__}"
+            )
+        if not isinstance(self.setting, Setting):
+            raise TypeError(
+                "Run(setting=...) must be a setting object such as mc.Discrete(...) (the "
+                "definitions read its roles), got "
+                f"{type(self.setting).__name__} {repr(self.setting)[:60]}; for runs without a "
+                "setting use mc.read_runs"
+            )
+        check_paradigm(self.paradigm)
+
+    def __repr__(self) -> str:
+        sizes = dict(self.metrics.sizes)
+        iterations = self.metrics.coords.get("iteration")
+        span = ""
+        if iterations is not None and iterations.size:
+            span = f", iterations={int(iterations[0])}..{int(iterations[-1])}"
+        return (
+            f"Run(setting={self.setting!r}, paradigm={self.paradigm!r}, "
+            f"replicates={sizes.get('replicate', 0):,}{span}, "
+            f"metrics=[{', '.join(map(str, self.metrics.data_vars))}])"
+        )
+
     @property
     def roles(self) -> Roles:
         """What the metrics mean for the eight definitions: the setting's roles."""
         return self.setting.roles()
 
-    def to_pandas(self) -> pd.DataFrame:
-        """A tidy frame: one row per (replicate, iteration), one column per metric."""
-        return self.metrics.to_dataframe().reset_index()
+    def to_pandas(
+        self, metrics: str | Sequence[str] | None = None, *, replicates: range | None = None
+    ) -> pd.DataFrame:
+        """A tidy frame: one row per (replicate, iteration), one column per metric.
+
+        ``metrics`` names the columns to keep (default: all) and ``replicates`` a ``range`` of
+        replicate indices to keep (default: all). A frame that would take more than half the
+        memory (its rows, each with an index and a float per metric, plus a copy while it is
+        built) is refused with its size: choose fewer metrics or replicates, or work on the
+        Dataset ``run.metrics`` itself.
+        """
+        ds = self.metrics
+        if metrics is not None:
+            ds = ds[_metric_list(list(map(str, ds.data_vars)), metrics, "this run")]
+        if replicates is not None:
+            if not isinstance(replicates, range) or replicates.step != 1:
+                raise TypeError(
+                    f"replicates must be a range of replicate indices (step 1), got {replicates!r}"
+                )
+            labels = ds["replicate"].values
+            ds = ds.isel(
+                replicate=np.flatnonzero((labels >= replicates.start) & (labels < replicates.stop))
+            )
+        rows = 1
+        for size in ds.sizes.values():
+            rows *= int(size)
+        columns = len(ds.sizes) + len(ds.data_vars)
+        nbytes = 2 * 8 * rows * columns
+        if nbytes > _memory_limit():
+            raise ValueError(
+                f"the frame would have {rows:,} rows x {columns} columns and take about "
+                f"{nbytes / 2**30:,.1f} GiB while it is built, more than the "
+                f"{_memory_limit() / 2**30:,.1f} GiB allowed (half the memory); keep fewer "
+                "columns with to_pandas(metrics=[...]), fewer replicates with "
+                "to_pandas(replicates=range(0, 1000)), or work on the Dataset run.metrics "
+                "itself (e.g. run.metrics.mean('replicate'))"
+            )
+        return ds.to_dataframe().reset_index()
 
 
 def simulate(
@@ -150,9 +214,13 @@ def simulate(
     rng
         None, an int, a ``numpy.random.SeedSequence`` or ``numpy.random.Generator`` (SPEC 7).
     metrics
-        Names to record (default: all of ``setting.metric_names``).
+        Names to record (default: ``setting.default_metrics``, every metric but those far
+        costlier than the rest, such as a Gaussian's tail integrals; each setting's docstring
+        gives the costs).
     stride
-        Record iterations 0, stride, 2*stride, ... only (to save memory on long runs).
+        Record iterations 0, stride, 2*stride, ... only (to save memory on long runs), and
+        always iteration 1 (the real-data-only model, which the definitions compare with) and
+        the last, ``iterations``.
     method
         How a generation is drawn where the setting offers a choice: ``"statistics"`` from the
         exact sampling law of the fit's sufficient statistics (e.g. a Gaussian's mean and
@@ -174,11 +242,13 @@ def simulate(
     iterations = _checks.integer("iterations", iterations, minimum=0, maximum=2**62)
     stride = _checks.integer("stride", stride, minimum=1, maximum=2**62)
     reps = _replicate_range(replicates)
-    names = _metric_list(setting.metric_names, metrics, type(setting).__name__)
+    names = _metric_list(
+        setting.metric_names, metrics, type(setting).__name__, setting.default_metrics
+    )
     threads = _checks.optional_threads(threads)
     mode = _checks.progress_mode(progress)
     method = _checks.choice("method", method, METHODS)
-    recorded = iterations // stride + 1
+    recorded = recorded_count(iterations, stride)
     nbytes = len(reps) * len(names) * recorded * 8
     if nbytes > _memory_limit():
         raise ValueError(
@@ -191,11 +261,12 @@ def simulate(
     working = setting._working_bytes(paradigm, method, iterations) * at_once
     if working + nbytes > _memory_limit():
         raise ValueError(
-            f"{type(setting).__name__} with samples={setting.samples:,} needs about "
-            f"{working / 2**30:,.1f} GiB of working memory for {at_once} replicates at once "
-            f"(plus {nbytes / 2**30:,.1f} GiB of results), more than "
+            f"{type(setting).__name__} with samples={setting.samples:,} under {paradigm!r} needs "
+            f"about {working / 2**30:,.1f} GiB of working memory for {at_once} replicates at "
+            f"once (plus {nbytes / 2**30:,.1f} GiB of results), more than "
             f"{_memory_limit() / 2**30:,.1f} GiB; use fewer samples (or a smaller test set), "
             "fewer threads= or fewer iterations"
+            + (", or a smaller growth=" if isinstance(paradigm, Accumulate) else "")
         )
     key = root_key(rng)
     with Progress(mode, len(reps) * iterations, "generation", "simulate") as bar:
@@ -205,7 +276,7 @@ def simulate(
         values = setting._simulate(paradigm, method, run)
     coords = {
         "replicate": np.arange(reps.start, reps.stop, dtype=np.int64),
-        "iteration": np.arange(0, iterations + 1, stride, dtype=np.int64),
+        "iteration": recorded_iterations(iterations, stride),
     }
     data = {}
     for k, name in enumerate(names):
@@ -229,14 +300,20 @@ def simulate(
 
 @dataclass(frozen=True, eq=False)
 class CollapseTimes:
-    """Per-replicate collapse times: ``times[r]`` is the first iteration at which one atom holds
-    all mass (0 if the real distribution has one atom); where ``censored[r]`` is True the replicate
-    had not collapsed by ``max_iterations`` and ``times[r]`` equals ``max_iterations``."""
+    """Per-replicate times to an event: ``times[r]`` is the first iteration at which it happened;
+    where ``censored[r]`` is True it had not happened by ``max_iterations`` and ``times[r]``
+    equals ``max_iterations``.
+
+    From `collapse_times` the event is total collapse (one atom holds all mass; time 0 if the
+    real distribution has one atom); from `mc.first_passage` it is a metric meeting a condition
+    (``attrs["event"]`` says which). ``replicates`` is the replicates' range of indices, or an
+    array of their labels (logged runs).
+    """
 
     times: npt.NDArray[np.int64]
     censored: npt.NDArray[np.bool_]
     max_iterations: int | None
-    replicates: range
+    replicates: range | npt.NDArray[Any]
     attrs: dict[str, Any]
 
     def __len__(self) -> int:
@@ -244,39 +321,55 @@ class CollapseTimes:
 
     @property
     def n_censored(self) -> int:
-        """How many replicates had not collapsed by ``max_iterations``."""
+        """How many replicates had no event by ``max_iterations``."""
         return int(np.count_nonzero(self.censored))
+
+    @property
+    def labels(self) -> npt.NDArray[Any]:
+        """The replicates' labels, one per time (indices 2**63 - 1 and below stay exact)."""
+        if isinstance(self.replicates, range):
+            return np.int64(self.replicates.start) + np.arange(len(self.replicates), dtype=np.int64)
+        return np.asarray(self.replicates)
+
+    @property
+    def _event(self) -> str:
+        return str(self.attrs.get("event", "collapsed"))
 
     def _refuse_censored(self, what: str, lower_bound: bool) -> None:
         lower_bound = _checks.flag("lower_bound", lower_bound)
         if self.n_censored and not lower_bound:
             raise ValueError(
-                f"{self.n_censored:,} of {len(self):,} replicates had not collapsed by "
+                f"{self.n_censored:,} of {len(self):,} replicates had not {self._event} by "
                 f"max_iterations={self.max_iterations}, so their times are censored and the "
                 f"{what} is unknown; raise max_iterations, or pass lower_bound=True for a lower "
-                "bound that counts censored replicates as collapsing at max_iterations"
+                "bound that counts censored replicates as ending at max_iterations"
             )
 
     def mean(self, *, lower_bound: bool = False) -> float:
-        """Mean collapse time. Refuses censored data unless ``lower_bound=True``, which returns a
-        lower bound (censored replicates counted at ``max_iterations``)."""
+        """Mean time. Refuses censored data unless ``lower_bound=True``, which returns a lower
+        bound (censored replicates counted at ``max_iterations``)."""
         self._refuse_censored("mean", lower_bound)
         return float(self.times.mean())
 
     def sem(self, *, lower_bound: bool = False) -> float:
         """Standard error of the mean (sample standard deviation / sqrt(n)); NaN for one
-        replicate. With censored data it needs ``lower_bound=True`` and then describes the
-        lower-bound estimate only."""
+        replicate (one replicate has no standard error). With censored data it needs
+        ``lower_bound=True`` and then describes the lower-bound estimate only."""
         self._refuse_censored("standard error", lower_bound)
         if len(self) < 2:
             return float("nan")
         return float(self.times.std(ddof=1) / np.sqrt(len(self)))
 
-    def quantile(self, q: float | npt.ArrayLike) -> float | npt.NDArray[np.float64]:
-        """The q-quantile(s) of the collapse time: the smallest t with P(T <= t) >= q under the
-        empirical (Kaplan-Meier) distribution. Censoring is exact here (every censored replicate
-        is known to exceed max_iterations), so a quantile is refused only when it lies beyond
-        max_iterations."""
+    def quantile(
+        self, q: float | npt.ArrayLike, *, censored: str = "inf"
+    ) -> float | npt.NDArray[np.float64]:
+        """The q-quantile(s) of the time: the smallest t with P(T <= t) >= q under the empirical
+        (Kaplan-Meier) distribution. Censoring is exact here (every censored replicate is known
+        to exceed max_iterations), so a quantile is unknown only when it lies beyond
+        max_iterations. There it is ``inf`` by default (``censored="inf"``: the time exceeds
+        every recorded iteration, so a loop over runs goes on), NaN with ``censored="nan"``, and
+        ``censored="raise"`` raises a ValueError instead."""
+        censored = _checks.choice("censored", censored, ("inf", "nan", "raise"))
         qs = _checks.array("q", q)
         if qs.dtype.kind not in "iuf":
             raise TypeError(f"q must be a real number or an array of them, got {q!r}")
@@ -286,11 +379,15 @@ class CollapseTimes:
         t = self.times.astype(np.float64)
         t[self.censored] = np.inf
         out = np.quantile(t, qs, method="inverted_cdf")
-        if np.any(np.isinf(out)):
-            raise ValueError(
-                f"the requested quantile lies beyond max_iterations={self.max_iterations}: "
-                f"{self.n_censored:,} of {len(self):,} replicates are censored"
-            )
+        beyond = np.isinf(out)
+        if np.any(beyond):
+            if censored == "raise":
+                raise ValueError(
+                    f"the requested quantile lies beyond max_iterations={self.max_iterations}: "
+                    f"{self.n_censored:,} of {len(self):,} replicates are censored"
+                )
+            if censored == "nan":
+                out = np.where(beyond, np.nan, out)
         return float(out) if np.ndim(out) == 0 else out
 
     def survival(self) -> pd.DataFrame:
@@ -322,16 +419,14 @@ class CollapseTimes:
     def to_pandas(self) -> pd.DataFrame:
         """One row per replicate: replicate, time, censored."""
         return pd.DataFrame(
-            {
-                "replicate": np.arange(self.replicates.start, self.replicates.stop),
-                "time": self.times,
-                "censored": self.censored,
-            }
+            {"replicate": self.labels, "time": self.times, "censored": self.censored}
         )
 
     def __repr__(self) -> str:
+        event = self.attrs.get("metric")
+        what = f"{event!r} {self.attrs.get('when', '')}, " if event is not None else ""
         return (
-            f"CollapseTimes(replicates={len(self):,}, censored={self.n_censored:,}, "
+            f"CollapseTimes({what}replicates={len(self):,}, censored={self.n_censored:,}, "
             f"max_iterations={self.max_iterations})"
         )
 

@@ -5,6 +5,9 @@ a cluster), gathered into one `xarray.Dataset` with a ``point`` dimension (DESIG
 Point i of a sweep seeded with ``rng`` draws from ``SeedSequence(rng).spawn(...)[i]``, and each of
 its replicates from that point's stream for the replicate's index, so the result does not depend
 on the executor, the chunk size or the number of workers.
+
+`sweep` records metrics, `sweep_collapse_times` collapse times (both in chunks, on any executor,
+with checkpoints); `point_run` and `point_times` hand back one point's `Run` or `CollapseTimes`.
 """
 
 from __future__ import annotations
@@ -24,11 +27,20 @@ from . import _checks
 from ._checkpoint import ChunkStore, describe
 from ._progress import Progress
 from ._rng import RNGLike, seed_sequence
-from .paradigms import Paradigm, check_paradigm
-from .settings import Setting, check_setting
-from .simulate import _memory_limit, _metric_list, _version, simulate
+from .paradigms import Paradigm, Replace, check_paradigm, label, parameters
+from .settings import Discrete, Setting, check_setting
+from .settings._common import recorded_count, recorded_iterations
+from .simulate import (
+    CollapseTimes,
+    Run,
+    _memory_limit,
+    _metric_list,
+    _version,
+    collapse_times,
+    simulate,
+)
 
-__all__ = ["Point", "grid", "sweep"]
+__all__ = ["Point", "grid", "point_run", "point_times", "sweep", "sweep_collapse_times"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,8 @@ class Point:
 
 #: Names of the result's own dimensions and coordinates, which labels may not take.
 RESERVED = ("point", "replicate", "iteration", "setting_repr", "paradigm_repr")
+#: The variables of a `sweep_collapse_times` result, which labels may not take either.
+TIMES = ("time", "censored")
 
 
 def _check_labels(labels: Any) -> dict[str, Any]:
@@ -65,13 +79,33 @@ def _check_labels(labels: Any) -> dict[str, Any]:
 
 
 def grid(settings: Mapping[str, Setting], paradigms: Sequence[Paradigm]) -> list[Point]:
-    """The product of named settings and paradigms, labelled ``setting`` and ``paradigm``."""
+    """The product of named settings and paradigms. Each point is labelled ``setting`` (its
+    name) and ``paradigm`` (the paradigm's kind with the parameters that differ from their
+    defaults, e.g. ``"Replace"``, ``"MixReal(fraction=0.1)"``; see
+    `modelcollapse.paradigms.label`), and carries the paradigm's parameters as labels of their
+    own (``growth``, ``size``, ``fraction``; NaN in a sweep's result where a point's paradigm
+    has no such parameter). So (setting, paradigm) tells the points apart, and a sweep's
+    ``point`` dimension unstacks into a table::
+
+        ds = mc.sweep(mc.grid({"n=50": a, "n=100": b}, [mc.MixReal(0.1), mc.MixReal(0.5)]), ...)
+        table = ds.set_index(point=["setting", "paradigm"]).unstack("point")
+        table.entropy.mean("replicate").sel(iteration=100).to_pandas()  # setting x paradigm
+    """
     if not isinstance(settings, Mapping):
         raise TypeError(f"settings must be a mapping of names to settings, got {settings!r}")
     if isinstance(paradigms, (str, bytes)) or not isinstance(paradigms, Iterable):
         raise TypeError(f"paradigms must be a list of paradigms, got {paradigms!r}")
+    paradigms = [check_paradigm(p) for p in paradigms]
+    labels = [label(p) for p in paradigms]
+    twice = sorted({name for name in labels if labels.count(name) > 1})
+    if twice:
+        raise ValueError(f"paradigms lists the same paradigm more than once: {', '.join(twice)}")
     return [
-        Point(setting, paradigm, {"setting": name, "paradigm": type(paradigm).__name__})
+        Point(
+            setting,
+            paradigm,
+            {"setting": name, "paradigm": label(paradigm), **parameters(paradigm)},
+        )
         for (name, setting), paradigm in itertools.product(settings.items(), paradigms)
     ]
 
@@ -125,6 +159,16 @@ def sweep(
     reprs ``setting_repr`` and ``paradigm_repr``.
 
     ``points`` are `Point` objects or ``(setting, paradigm[, labels])`` tuples (see `grid`).
+    Labels are checked before any work: they may not be named like the result's dimensions,
+    coordinates or metrics. With `grid`'s labels the ``point`` dimension unstacks into one
+    dimension per label::
+
+        points = mc.grid({"D=50": d50, "D=100": d100}, [mc.Replace(), mc.MixReal(0.1)])
+        ds = mc.sweep(points, replicates=100, iterations=50, rng=0)
+        table = ds.set_index(point=["setting", "paradigm"]).unstack("point")
+        table.entropy.mean("replicate").sel(iteration=50).to_pandas()  # setting x paradigm
+        run = mc.point_run(ds, points, 3)  # point 3 as a mc.Run (for the definitions)
+
     ``metrics`` names metrics to record wherever a point's setting has them (default: all of each
     setting's); a metric a point's setting lacks is NaN there. ``chunk`` is the replicates per
     task (default: a quarter of a point's replicates, at least 1). ``executor`` is any
@@ -152,17 +196,7 @@ def sweep(
     )
     threads = _checks.optional_threads(threads)
     mode = _checks.progress_mode(progress)
-    if executor is not None and not isinstance(executor, Executor):
-        raise TypeError(f"executor must be a concurrent.futures.Executor or None, got {executor!r}")
-    if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
-        raise TypeError(
-            f"checkpoint must be a directory path (str or Path) or None, got {checkpoint!r}"
-        )
-    if checkpoint is not None and rng is None:
-        raise ValueError(
-            "checkpoint needs a fixed rng seed (an int or a SeedSequence): with rng=None every "
-            "run draws fresh entropy, so a rerun could not continue the sweep"
-        )
+    _check_execution(executor, checkpoint, rng)
     root = seed_sequence(rng)
     spawned_before = root.n_children_spawned
     seeds = root.spawn(len(points))
@@ -171,7 +205,8 @@ def sweep(
         known = list(dict.fromkeys(m for p in points for m in p.setting.metric_names))
         metrics = _metric_list(known, metrics, "the points' settings")
     names = [_point_metrics(i, point, metrics) for i, point in enumerate(points)]
-    recorded = iterations // stride + 1
+    _check_label_names(points, {n for point_names in names for n in point_names}, "metric")
+    recorded = recorded_count(iterations, stride)
     _check_result_size(points, names, replicates, recorded)
     store = None
     if checkpoint is not None:
@@ -181,57 +216,78 @@ def sweep(
             "iterations": iterations,
             "stride": stride,
             "chunk": chunk,
-            "seed": {
-                "entropy": describe(root.entropy),
-                "spawn_key": describe(root.spawn_key),
-                "children_spawned_before": spawned_before,
-            },
-            "points": [
-                {
-                    "setting": describe(p.setting),
-                    "paradigm": describe(p.paradigm),
-                    "labels": describe(dict(p.labels)),
-                    "metrics": names[i],
-                }
-                for i, p in enumerate(points)
-            ],
+            "seed": _seed_manifest(root, spawned_before),
+            "points": [{**_point_manifest(p), "metrics": names[i]} for i, p in enumerate(points)],
         }
         store = ChunkStore(checkpoint, manifest)
 
     # the result's arrays, allocated once; each chunk is written into them as it arrives and
     # then dropped, so a sweep holds its result plus the chunks in flight, never the chunks too
     data = _allocate(points, names, replicates, recorded)
+
+    def load(i: int, start: int, stop: int) -> dict[str, np.ndarray] | None:
+        return store.load(i, start, stop, names[i], recorded) if store else None
+
+    def task(i: int, start: int, stop: int) -> tuple[Any, ...]:
+        return (points[i], seeds[i], start, stop, iterations, stride, names[i], threads)
+
+    todo = _pending(len(points), replicates, chunk, data, load)
+    _execute(_run_chunk, task, todo, data, store, executor, mode, "sweep")
+    return _gather(points, data, replicates, iterations, stride, seeds)
+
+
+def _pending(
+    n_points: int,
+    replicates: int,
+    chunk: int,
+    data: dict[str, np.ndarray],
+    load: Any,
+) -> list[tuple[int, int, int]]:
+    """The chunks (point, start, stop) still to run; those a checkpoint holds (``load`` gives
+    them, or None) are written into ``data`` instead."""
     todo = []
-    for i in range(len(points)):
+    for i in range(n_points):
         for start in range(0, replicates, chunk):
             stop = min(start + chunk, replicates)
-            known = store.load(i, start, stop, names[i], recorded) if store else None
+            known = load(i, start, stop)
             if known is not None:
                 _place(data, i, start, known)
             else:
                 todo.append((i, start, stop))
+    return todo
+
+
+def _execute(
+    function: Any,
+    task: Any,
+    todo: list[tuple[int, int, int]],
+    data: dict[str, np.ndarray],
+    store: ChunkStore | None,
+    executor: Executor | None,
+    mode: bool | None,
+    name: str,
+) -> None:
+    """Run ``function(*task(i, start, stop))`` for every chunk in ``todo``, in process or on
+    ``executor``, and write each result into ``data`` (and the checkpoint) as it arrives."""
 
     def finish(i: int, start: int, stop: int, arrays: dict[str, np.ndarray]) -> None:
         if store is not None:
             store.save(i, start, stop, arrays)
         _place(data, i, start, arrays)
 
-    def task(i: int, start: int, stop: int) -> tuple[Any, ...]:
-        return (points[i], seeds[i], start, stop, iterations, stride, names[i], threads)
-
     # one bar over the chunks, counted in replicates so that tqdm shows replicates per second
-    with Progress(mode, sum(stop - start for _, start, stop in todo), "replicate", "sweep") as bar:
+    with Progress(mode, sum(stop - start for _, start, stop in todo), "replicate", name) as bar:
         done = 0
         if executor is None:
             for i, start, stop in todo:  # each chunk is saved before the next one starts
-                finish(i, start, stop, _run_chunk(*task(i, start, stop)))
+                finish(i, start, stop, function(*task(i, start, stop)))
                 done += stop - start
                 bar(done)
         else:
             futures: dict[Future[Any], tuple[int, int, int]] = {}
             try:
                 for i, start, stop in todo:
-                    futures[executor.submit(_run_chunk, *task(i, start, stop))] = (i, start, stop)
+                    futures[executor.submit(function, *task(i, start, stop))] = (i, start, stop)
                 for future in as_completed(futures):
                     i, start, stop = futures.pop(future)  # a kept future keeps its result alive
                     finish(i, start, stop, future.result())
@@ -241,7 +297,6 @@ def sweep(
                 for future in futures:
                     future.cancel()  # chunks not yet started never start
                 raise
-    return _gather(points, data, replicates, iterations, stride, seeds)
 
 
 def _non_empty(points: Any) -> list[Any]:
@@ -266,9 +321,10 @@ def _as_point(point: Any) -> Point:
 
 
 def _point_metrics(i: int, point: Point, metrics: Sequence[str] | None) -> list[str]:
-    """The metrics recorded at point i: the requested ones its setting has (default: all)."""
+    """The metrics recorded at point i: the requested ones its setting has (default: its
+    setting's `default_metrics`)."""
     if metrics is None:
-        return list(point.setting.metric_names)
+        return list(point.setting.default_metrics)
     names = [m for m in metrics if m in point.setting.metric_names]
     if not names:
         raise ValueError(f"none of metrics={list(metrics)} applies to point {i}")
@@ -322,12 +378,11 @@ def _gather(
     coords: dict[str, Any] = {
         "point": np.arange(len(points)),
         "replicate": np.arange(replicates),
-        "iteration": np.arange(0, iterations + 1, stride),
+        "iteration": recorded_iterations(iterations, stride),
         "setting_repr": ("point", [repr(p.setting) for p in points]),
         "paradigm_repr": ("point", [repr(p.paradigm) for p in points]),
     }
-    for key in sorted({k for p in points for k in p.labels}):
-        coords[key] = ("point", [p.labels.get(key) for p in points])
+    coords.update(_label_coords(points))
     attrs = {
         "modelcollapse_version": _version(),
         "seed_entropy": str(seeds[0].entropy),
@@ -337,5 +392,284 @@ def _gather(
     return xr.Dataset(
         {name: (("point", "replicate", "iteration"), values) for name, values in data.items()},
         coords=coords,
+        attrs=attrs,
+    )
+
+
+def _check_execution(executor: Any, checkpoint: Any, rng: Any) -> None:
+    """Refuse an executor that is not one, a checkpoint that is no path, or a checkpoint
+    without a fixed seed."""
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(f"executor must be a concurrent.futures.Executor or None, got {executor!r}")
+    if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
+        raise TypeError(
+            f"checkpoint must be a directory path (str or Path) or None, got {checkpoint!r}"
+        )
+    if checkpoint is not None and rng is None:
+        raise ValueError(
+            "checkpoint needs a fixed rng seed (an int or a SeedSequence): with rng=None every "
+            "run draws fresh entropy, so a rerun could not continue the sweep"
+        )
+
+
+def _seed_manifest(root: np.random.SeedSequence, spawned_before: int) -> dict[str, Any]:
+    return {
+        "entropy": describe(root.entropy),
+        "spawn_key": describe(root.spawn_key),
+        "children_spawned_before": spawned_before,
+    }
+
+
+def _point_manifest(point: Point) -> dict[str, Any]:
+    return {
+        "setting": describe(point.setting),
+        "paradigm": describe(point.paradigm),
+        "labels": describe(dict(point.labels)),
+    }
+
+
+def _check_label_names(points: list[Point], taken: Iterable[str], what: str) -> None:
+    """Refuse, before any work, a label named like one of the result's variables (``taken``):
+    xarray could not hold both."""
+    taken = set(taken)
+    for i, point in enumerate(points):
+        for key in point.labels:
+            if key in taken:
+                raise ValueError(
+                    f"point {i} has a label named {key!r}, like a {what} of the result, which "
+                    f"cannot also be a coordinate; rename the label (e.g. {key + '_label'!r})"
+                )
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _label_coords(points: list[Point]) -> dict[str, Any]:
+    """One coordinate along ``point`` per label name; where a point lacks a numeric label (a
+    paradigm without that parameter) it is NaN, a missing label of another kind None."""
+    coords: dict[str, Any] = {}
+    for key in sorted({k for p in points for k in p.labels}):
+        present = [p.labels[key] for p in points if key in p.labels]
+        if len(present) < len(points) and all(_is_real(v) for v in present):
+            coords[key] = ("point", [float(p.labels.get(key, np.nan)) for p in points])
+        else:
+            coords[key] = ("point", [p.labels.get(key) for p in points])
+    return coords
+
+
+def _sweep_points(dataset: Any, points: Any, point: Any, what: str) -> tuple[Point, int]:
+    """Point number ``point`` of a sweep's result, checked against the points it ran."""
+    if not isinstance(dataset, xr.Dataset) or "point" not in dataset.dims:
+        raise TypeError(
+            f"dataset must be the xarray.Dataset {what} returned (with a point dimension), got "
+            f"{type(dataset).__name__}"
+        )
+    checked = [_as_point(p) for p in _non_empty(points)]
+    n = dataset.sizes["point"]
+    if len(checked) != n:
+        raise ValueError(
+            f"points must be the {n} points the sweep ran, in their order; got {len(checked)}"
+        )
+    i = _checks.integer("point", point, minimum=0, maximum=n - 1)
+    chosen = checked[i]
+    for name, obj in (("setting", chosen.setting), ("paradigm", chosen.paradigm)):
+        ran = dataset.coords.get(f"{name}_repr")
+        if ran is not None and str(ran.values[i]) != repr(obj):
+            raise ValueError(
+                f"points[{i}] has {name} {obj!r}, but the sweep's point {i} ran {ran.values[i]}: "
+                "pass the points the sweep ran, in their order"
+            )
+    return chosen, i
+
+
+def point_run(dataset: xr.Dataset, points: Iterable[Point | tuple[Any, ...]], point: int) -> Run:
+    """Point ``point`` (its index along ``point``) of a `sweep` result as a `Run`, which the
+    definitions, `mc.profile_runs` and `mc.first_passage` accept: its metrics over (replicate,
+    iteration), without those its setting lacks, with the point's setting and paradigm.
+
+    ``points`` are the points the sweep ran, in their order (the result stores only their
+    reprs, which are checked against them)::
+
+        points = mc.grid({"small": s, "large": l}, [mc.Replace(), mc.MixReal(0.1)])
+        ds = mc.sweep(points, replicates=200, iterations=100, rng=0)
+        runs = {p.labels["paradigm"]: mc.point_run(ds, points, i) for i, p in enumerate(points)
+                if p.labels["setting"] == "small"}
+        mc.profile_runs(runs).table()
+    """
+    chosen, i = _sweep_points(dataset, points, point, "mc.sweep")
+    if "time" in dataset.data_vars and "iteration" not in dataset.dims:
+        raise TypeError(
+            "dataset holds collapse times (from mc.sweep_collapse_times): use mc.point_times"
+        )
+    ds = dataset.isel(point=i)
+    keep = [str(n) for n in ds.data_vars if n in chosen.setting.metric_names]
+    ds = ds[keep]
+    ds = ds.drop_vars([c for c in ds.coords if c not in ("replicate", "iteration")])
+    if "support_size" in ds.data_vars and bool(np.isfinite(ds["support_size"]).all()):
+        ds["support_size"] = ds["support_size"].astype(np.int64)  # as simulate records it
+    ds.attrs = {
+        **dataset.attrs,
+        "setting": repr(chosen.setting),
+        "paradigm": repr(chosen.paradigm),
+        "point": i,
+    }
+    return Run(metrics=ds, setting=chosen.setting, paradigm=chosen.paradigm)
+
+
+def _times_chunk(
+    point: Point,
+    seed: np.random.SeedSequence,
+    start: int,
+    stop: int,
+    max_iterations: int | None,
+    threads: int | None,
+) -> dict[str, np.ndarray]:
+    """One task of `sweep_collapse_times`: replicates start..stop of a point (picklable)."""
+    times = collapse_times(
+        point.setting,
+        point.paradigm,
+        replicates=range(start, stop),
+        rng=seed,
+        max_iterations=max_iterations,
+        threads=threads,
+        progress=False,
+    )
+    return {"time": times.times.reshape(-1, 1), "censored": times.censored.reshape(-1, 1)}
+
+
+def sweep_collapse_times(
+    points: Iterable[Point | tuple[Any, ...]],
+    *,
+    replicates: int,
+    max_iterations: int | None = None,
+    rng: RNGLike = None,
+    chunk: int | None = None,
+    executor: Executor | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    threads: int | None = None,
+    progress: bool | None = None,
+) -> xr.Dataset:
+    """`mc.collapse_times` at every point, in chunks on ``executor``, gathered into one Dataset
+    with dims (point, replicate): ``time`` (int64, the first iteration at which one atom holds
+    all mass) and ``censored`` (bool: not collapsed by ``max_iterations``, where ``time`` equals
+    it), with the points' labels and reprs as coordinates along ``point``, as in `sweep`.
+
+    Every point must have a `mc.Discrete` setting; ``max_iterations`` may be None only if every
+    paradigm is Replace (which always collapses). ``chunk``, ``executor``, ``checkpoint``
+    (a directory of Parquet chunks; a rerun with the same arguments computes only the missing
+    ones), ``threads`` and ``progress`` work as in `sweep`, and point i draws from the same
+    stream as in `sweep`, so the result is bit-identical for any executor, chunk size and worker
+    count. Everything is checked before any work. `point_times` gives one point's
+    `CollapseTimes` (``.survival()``, ``.quantile()``, ``.mean()``)::
+
+        points = mc.grid({f"D={d}": mc.Discrete(weights=[0.5, 0.5], samples=d) for d in (10, 20)},
+                         [mc.Replace()])
+        ds = mc.sweep_collapse_times(points, replicates=1000, rng=0)
+        ds.time.mean("replicate").to_pandas()
+        mc.point_times(ds, 1).quantile(0.5)
+    """
+    checked: list[Point] = [_as_point(p) for p in _non_empty(points)]
+    replicates = _checks.integer("replicates", replicates, minimum=1, maximum=2**40)
+    if max_iterations is not None:
+        max_iterations = _checks.integer("max_iterations", max_iterations, minimum=0, maximum=2**62)
+    chunk = _checks.integer(
+        "chunk", chunk if chunk is not None else max(math.ceil(replicates / 4), 1), minimum=1
+    )
+    threads = _checks.optional_threads(threads)
+    mode = _checks.progress_mode(progress)
+    _check_execution(executor, checkpoint, rng)
+    for i, p in enumerate(checked):
+        if not isinstance(p.setting, Discrete):
+            raise TypeError(
+                f"point {i}: collapse times need a mc.Discrete setting (total collapse: one atom "
+                f"holds all the mass), got {type(p.setting).__name__}; use mc.sweep for metrics"
+            )
+        if max_iterations is None and not isinstance(p.paradigm, Replace):
+            raise ValueError(
+                f"point {i}: max_iterations is required under {type(p.paradigm).__name__}: "
+                "paradigms that keep real data may never collapse"
+            )
+    _check_label_names(checked, TIMES, "variable")
+    size = 9 * len(checked) * replicates
+    if size > _memory_limit():
+        raise ValueError(
+            f"this sweep's collapse times would take {size / 2**30:,.1f} GiB ({len(checked)} "
+            f"points x {replicates:,} replicates x 9 bytes), more than the "
+            f"{_memory_limit() / 2**30:,.1f} GiB allowed (half the memory): fewer replicates"
+        )
+    root = seed_sequence(rng)
+    spawned_before = root.n_children_spawned
+    seeds = root.spawn(len(checked))
+    store = None
+    if checkpoint is not None:
+        manifest = {
+            "kind": "collapse_times",
+            "modelcollapse_version": _version(),
+            "replicates": replicates,
+            "max_iterations": max_iterations,
+            "chunk": chunk,
+            "seed": _seed_manifest(root, spawned_before),
+            "points": [_point_manifest(p) for p in checked],
+        }
+        store = ChunkStore(checkpoint, manifest)
+    data = {
+        "time": np.empty((len(checked), replicates, 1), dtype=np.int64),
+        "censored": np.empty((len(checked), replicates, 1), dtype=np.bool_),
+    }
+    dtypes = {"time": np.dtype(np.int64), "censored": np.dtype(np.bool_)}
+
+    def load(i: int, start: int, stop: int) -> dict[str, np.ndarray] | None:
+        return store.load(i, start, stop, list(TIMES), 1, dtypes) if store else None
+
+    def task(i: int, start: int, stop: int) -> tuple[Any, ...]:
+        return (checked[i], seeds[i], start, stop, max_iterations, threads)
+
+    todo = _pending(len(checked), replicates, chunk, data, load)
+    _execute(_times_chunk, task, todo, data, store, executor, mode, "sweep_collapse_times")
+    coords: dict[str, Any] = {
+        "point": np.arange(len(checked)),
+        "replicate": np.arange(replicates),
+        "setting_repr": ("point", [repr(p.setting) for p in checked]),
+        "paradigm_repr": ("point", [repr(p.paradigm) for p in checked]),
+        **_label_coords(checked),
+    }
+    attrs: dict[str, Any] = {
+        "modelcollapse_version": _version(),
+        "seed_entropy": str(seeds[0].entropy),
+    }
+    if max_iterations is not None:
+        attrs["max_iterations"] = max_iterations
+    return xr.Dataset(
+        {name: (("point", "replicate"), values[:, :, 0]) for name, values in data.items()},
+        coords=coords,
+        attrs=attrs,
+    )
+
+
+def point_times(dataset: xr.Dataset, point: int) -> CollapseTimes:
+    """Point ``point`` (its index along ``point``) of a `sweep_collapse_times` result as
+    `CollapseTimes`, for ``.survival()``, ``.quantile()`` and ``.mean()``."""
+    if not isinstance(dataset, xr.Dataset) or not {"time", "censored"} <= set(dataset.data_vars):
+        raise TypeError(
+            "dataset must be the xarray.Dataset mc.sweep_collapse_times returned (with time and "
+            f"censored over point and replicate), got {type(dataset).__name__}"
+        )
+    n = dataset.sizes["point"]
+    i = _checks.integer("point", point, minimum=0, maximum=n - 1)
+    ds = dataset.isel(point=i)
+    attrs = {str(k): v for k, v in dataset.attrs.items()}
+    for name in ("setting", "paradigm"):
+        if f"{name}_repr" in ds.coords:
+            attrs[name] = str(ds.coords[f"{name}_repr"].values)
+    attrs["point"] = i
+    labels = ds["replicate"].values
+    return CollapseTimes(
+        times=np.asarray(ds["time"].values, dtype=np.int64),
+        censored=np.asarray(ds["censored"].values, dtype=np.bool_),
+        max_iterations=dataset.attrs.get("max_iterations"),
+        replicates=range(int(labels[0]), int(labels[-1]) + 1),
         attrs=attrs,
     )

@@ -3,8 +3,8 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::paradigm;
 use super::run::run_detached;
+use super::{paradigm, recording};
 use crate::discrete::{self, DiscreteSetting, Paradigm, SimulateSpec};
 use crate::error::invalid;
 use crate::metrics::DiscreteMetric;
@@ -22,7 +22,7 @@ fn setting(
 }
 
 /// Simulate replicates `first .. first + replicates`; returns a flat float64 array of shape
-/// (replicates, len(metrics), iterations // stride + 1).
+/// (replicates, len(metrics), recorded iterations).
 #[pyfunction]
 #[pyo3(signature = (weights, counts, samples, tail, paradigm_name, paradigm_value, metrics,
                     iterations, stride, key, first, replicates, threads=None, progress=None))]
@@ -45,15 +45,8 @@ pub fn simulate_discrete<'py>(
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let setting = setting(&weights, counts.as_ref(), samples, tail)?;
     let paradigm = paradigm(paradigm_name, paradigm_value)?;
-    let metrics = metrics
-        .iter()
-        .map(|m| DiscreteMetric::from_name(m))
-        .collect::<Result<Vec<_>, _>>()?;
-    let spec = SimulateSpec {
-        iterations,
-        stride,
-        metrics,
-    };
+    let (metrics, recording) = recording(&metrics, DiscreteMetric::from_name, iterations, stride)?;
+    let spec = SimulateSpec { recording, metrics };
     let key = key_from_words(key);
     let out = run_detached(py, threads, progress.as_ref(), |control| {
         discrete::simulate(&setting, paradigm, &spec, &key, first, replicates, control)

@@ -35,7 +35,7 @@ pub(crate) fn method(name: &str) -> PyResult<Method> {
 }
 
 /// Simulate replicates `first .. first + replicates` of Gaussian refits; returns a flat float64
-/// array of shape (replicates, len(metrics), iterations // stride + 1). `data` is None (real
+/// array of shape (replicates, len(metrics), recorded iterations). `data` is None (real
 /// points drawn per replicate) or the given real points, row-major and flattened.
 #[pyfunction]
 #[pyo3(signature = (mean, cov, samples, estimator_name, tail_radius2, hallucination_radius2,

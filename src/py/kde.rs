@@ -17,7 +17,7 @@ type MixtureArrays<'py> = (
 );
 
 /// Simulate replicates `first .. first + replicates` of KDE refits; returns a flat float64 array
-/// of shape (replicates, len(metrics), iterations // stride + 1). Give either `mixture` or
+/// of shape (replicates, len(metrics), recorded iterations). Give either `mixture` or
 /// `data` with `test`.
 #[pyfunction]
 #[pyo3(signature = (mixture, data, test, test_size, bandwidth, samples, tail, tail_interval,

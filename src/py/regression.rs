@@ -11,7 +11,7 @@ use crate::regression::{self, Design, NoiseModel, RegressionMetric, RegressionSe
 use crate::rng::key_from_words;
 
 /// Simulate replicates `first .. first + replicates` of regression refits; returns a flat float64
-/// array of shape (replicates, len(metrics), iterations // stride + 1). `design` is None for
+/// array of shape (replicates, len(metrics), recorded iterations). `design` is None for
 /// Gaussian rows drawn per replicate, else the n x d design, row-major and flattened.
 #[pyfunction]
 #[pyo3(signature = (beta, samples, noise, design, noise_model, paradigm_name, paradigm_value,

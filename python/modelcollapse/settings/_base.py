@@ -38,6 +38,12 @@ class Setting:
                 value = readonly(value)
             object.__setattr__(self, name, value)
 
+    @property
+    def default_metrics(self) -> tuple[str, ...]:
+        """What `simulate` and `sweep` record when ``metrics=`` is not given: every metric but
+        those far costlier than the rest (recorded when asked for)."""
+        return tuple(self.metric_names)
+
     def roles(self) -> Roles:
         """What the recorded metrics mean for the eight definitions (see `modelcollapse.roles`)."""
         raise NotImplementedError(f"{type(self).__name__} declares no roles")

@@ -34,6 +34,25 @@ def readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def recorded_iterations(iterations: int, stride: int) -> npt.NDArray[np.int64]:
+    """The iterations a run records: 0 (the real distribution), 1 (the real-data-only model),
+    every multiple of `stride` and the last, `iterations` (the kernels' `Recording::slot`)."""
+    # integer arithmetic: np.arange(0, iterations + 1, stride) sizes itself in floating point
+    # and drops the last step near 2**62
+    steps = np.arange(iterations // stride + 1, dtype=np.int64) * stride
+    extra = [t for t in (1, iterations) if t <= iterations and t % stride]
+    return np.union1d(steps, np.asarray(extra, dtype=np.int64)) if extra else steps
+
+
+def recorded_count(iterations: int, stride: int) -> int:
+    """How many iterations a run records (without building them: `iterations` may be 2**62)."""
+    return (
+        iterations // stride
+        + 1
+        + sum(1 for t in {1, iterations} if 0 < t <= iterations and t % stride)
+    )
+
+
 def single_method(setting: object, method: str) -> None:
     """Refuse a method choice for settings that have a single exact way to draw a generation."""
     if method != "auto":
@@ -72,7 +91,7 @@ class KernelRun:
 
     def shape(self, flat: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """The kernel's flat output as (replicates, metrics, recorded iterations)."""
-        recorded = self.iterations // self.stride + 1
+        recorded = recorded_count(self.iterations, self.stride)
         return flat.reshape(self.replicates, len(self.metrics), recorded)
 
 

@@ -85,6 +85,10 @@ class Discrete(Setting):
     ``tail`` sets the tail set used by the ``tail_mass`` metric: the real distribution's rarest
     atoms (ascending probability, ties by index) taken until they hold at least ``tail`` of the
     real mass.
+
+    Every metric costs one pass over the surviving atoms per recorded iteration: about 0.2 us
+    (0.7 us for ``entropy``, which takes logarithms) at K = 10, D = 100, against the draw of a
+    generation itself; all are recorded by default.
     """
 
     weights: npt.NDArray[np.float64]

@@ -39,13 +39,15 @@ def _covariance(cov: Any, dim: int, univariate: bool) -> npt.NDArray[np.float64]
         worst = np.abs(arr - arr.T).max()
         raise ValueError(f"cov must be symmetric, but cov - cov.T has an entry of {worst:.3g}")
     arr = (arr + arr.T) / 2
-    try:
-        np.linalg.cholesky(arr)
-    except np.linalg.LinAlgError:
-        low = np.linalg.eigvalsh(arr).min()
+    eigenvalues = np.linalg.eigvalsh(arr)
+    low, high = float(eigenvalues[0]), float(eigenvalues[-1])
+    # singular to working precision counts as singular: Cholesky factorisations (numpy's here,
+    # the kernel's nalgebra) may then succeed or fail on rounding alone
+    if not low > dim * np.finfo(float).eps * high:
         raise ValueError(
-            f"cov must be positive definite, but its smallest eigenvalue is {low:.3g}"
-        ) from None
+            f"cov must be positive definite, but its smallest eigenvalue is {low:.3g} against a "
+            f"largest of {high:.3g} (singular to working precision)"
+        )
     return arr
 
 
@@ -84,6 +86,12 @@ class Gaussian(Setting):
     ellipsoid holding 1 - ``hallucination`` (for a Gaussian both regions are complements of
     highest-density ellipsoids; the second is far out, where real data are almost never seen).
 
+    Cost per replicate and iteration of each metric, measured at d = 1 and d = 10 (n = 100, one
+    thread): ``w2sq_mean``, ``cov_trace``, ``logdet`` 0.1 / 0.5 us; ``nll_real`` 0.1 / 1.4 us;
+    ``w2sq_cov`` 0.2 / 5 us and ``w2sq`` 4 / 5 us (a symmetric square root); ``tail_mass`` and
+    ``hallucinated_mass`` 0.4 / 28 us each (a quadratic-form tail integral). The last two are not
+    in ``default_metrics``: ask for them with ``metrics=`` (and a ``stride=`` on long runs).
+
     Entries of ``mean`` and ``data`` must lie within +-1e100 and those of ``cov`` within
     +-1e200, so that sums of squares stay finite. The kernel runs centred at ``mean`` (every
     metric is unchanged by a shift), so a mean far from 0 loses no precision.
@@ -98,8 +106,15 @@ class Gaussian(Setting):
     univariate: bool
     data: npt.NDArray[np.float64] | None
 
-    #: Metrics recorded by ``simulate`` (all computed in Rust inside the loop).
+    #: Metrics ``simulate`` can record (all computed in Rust inside the loop).
     metric_names = tuple(_core.gaussian_metric_names())
+    #: Recorded only when asked for: a tail integral each, about 50 times the cost of the rest.
+    COSTLY = ("tail_mass", "hallucinated_mass")
+
+    @property
+    def default_metrics(self) -> tuple[str, ...]:
+        """Every metric but the tail integrals ``tail_mass`` and ``hallucinated_mass``."""
+        return tuple(m for m in self.metric_names if m not in self.COSTLY)
 
     def __init__(
         self,

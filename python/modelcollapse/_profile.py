@@ -1,10 +1,14 @@
 """The model collapse profile: all eight definitions for one setting under several paradigms
-(`profile`), or for runs a researcher already has (`profile_runs`)."""
+(`profile`), or for runs a researcher already has (`profile_runs`).
+
+(This module is private, ``modelcollapse._profile``, so that ``modelcollapse.profile`` is only
+ever the function; use ``mc.profile``, ``mc.profile_runs`` and ``mc.Profile``.)"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,8 +55,34 @@ def _sizes(sizes: Any) -> tuple[int, ...]:
     return checked
 
 
-def _default_sizes(n: int, resize: Resize) -> tuple[int, ...]:
-    return tuple(sorted({max(n // 2, resize.minimum), n, 2 * n, 4 * n}))
+def _default_sizes(n: int, resize: Resize) -> tuple[tuple[int, ...], str]:
+    """The default sizes n/2, n, 2n, 4n, and a note saying so, or saying how they were moved
+    where n/2 lies below the smallest size the setting allows (``resize.minimum``)."""
+    sizes = tuple(sorted({max(n // 2, resize.minimum), n, 2 * n, 4 * n}))
+    if n // 2 >= resize.minimum:
+        return sizes, f"sizes {', '.join(map(str, sizes))} (the defaults n/2, n, 2n, 4n)"
+    listed = ", ".join(map(str, sizes))
+    return sizes, (
+        f"sizes {listed}: the defaults n/2, n, 2n, 4n with n/2 = {n // 2} raised to "
+        f"{resize.minimum}, the smallest sample size this setting allows"
+    )
+
+
+def _check_pairs(scaled: Mapping[int, Setting], paradigms: Sequence[Paradigm], note: str) -> None:
+    """Refuse, before any run, a paradigm that a scaling-law size cannot take (e.g.
+    AccumulateSubsample(150) at n = 50), naming the sizes and where they come from."""
+    for n, setting in scaled.items():
+        check = getattr(setting, "_paradigm_args", None)
+        if check is None:
+            continue
+        for paradigm in paradigms:
+            try:
+                check(paradigm)
+            except (TypeError, ValueError) as err:
+                raise ValueError(
+                    f"{paradigm!r} cannot run at the scaling law's sample size {n:,} ({note}): "
+                    f"{err}; pass sizes= that every paradigm can take"
+                ) from None
 
 
 def verdicts(run: d.RunLike, scaling: d.Verdict) -> list[d.Verdict]:
@@ -73,11 +103,14 @@ def verdicts(run: d.RunLike, scaling: d.Verdict) -> list[d.Verdict]:
 @dataclass(frozen=True, eq=False)
 class Profile:
     """The eight verdicts for each paradigm (paper Sec. 2, Table 1), with the runs behind them.
-    ``setting`` is None for logged runs (`profile_runs`)."""
+    ``setting`` is None for logged runs (`profile_runs`). ``scaling_runs`` holds, per paradigm,
+    the runs at each sample size behind Definition 5 (by `profile`; each records iterations 0,
+    1 and the last only), and is empty for runs you passed in."""
 
     setting: Setting | None
     verdicts: dict[str, list[d.Verdict]]
     runs: dict[str, d.RunLike]
+    scaling_runs: dict[str, dict[int, Run]] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -91,12 +124,18 @@ class Profile:
         return frame
 
     def details(self) -> pd.DataFrame:
-        """One row per (paradigm, definition): statistic, interval, test, parameters, evidence."""
-        rows = [
-            {"paradigm": name, **v.to_dict()}
-            for name, verdicts in self.verdicts.items()
-            for v in verdicts
-        ]
+        """One row per (paradigm, definition): statistic, interval (as ``ci_low`` and
+        ``ci_high``, the ends of each verdict's ``ci``), test, parameters, evidence."""
+        rows = []
+        for name, verdicts in self.verdicts.items():
+            for v in verdicts:
+                row: dict[str, Any] = {"paradigm": name}
+                for key, value in v.to_dict().items():
+                    if key == "ci":
+                        row["ci_low"], row["ci_high"] = value or (None, None)
+                    else:
+                        row[key] = value
+                rows.append(row)
         return pd.DataFrame(rows)
 
     def to_markdown(self) -> str:
@@ -141,7 +180,11 @@ def profile(
 
     For each paradigm: one run of ``iterations`` generations over ``replicates`` replicates
     recording the setting's risk, diversity, mode and tail metrics, and runs at the sample sizes
-    ``sizes`` for the scaling law (default: n/2, n, 2n, 4n). ``None`` picks per-setting defaults
+    ``sizes`` for the scaling law (default: n/2, n, 2n, 4n, with n/2 raised to the smallest size
+    the setting allows, e.g. dim + 3 for a regression; Definition 5's parameters and evidence
+    name the sizes used and say when they were moved). Every paradigm is checked against every
+    size before anything runs. The runs behind Definition 5 are kept in
+    ``Profile.scaling_runs``. ``None`` picks per-setting defaults
     (``DEFAULTS``) that run in well under a minute on a 2-core machine. Each definition uses its
     documented defaults (see `modelcollapse.definitions`). Deterministic for a given ``rng``.
     """
@@ -168,8 +211,13 @@ def profile(
     replicates = _checks.integer("replicates", replicates, minimum=2)
     resize = roles.resize
     scaled: dict[int, Setting] = {}
+    note = ""
     if isinstance(resize, Resize):
-        sizes = _sizes(sizes) if sizes is not None else _default_sizes(setting.samples, resize)
+        if sizes is None:
+            sizes, note = _default_sizes(setting.samples, resize)
+        else:
+            sizes = _sizes(sizes)
+            note = f"sizes {', '.join(map(str, sizes))}, as given"
         for n in sizes:
             try:
                 scaled[n] = resize.build(n)
@@ -177,12 +225,14 @@ def profile(
                 raise ValueError(
                     f"sizes: samples={n:,} does not make a valid setting: {err}"
                 ) from None
+        _check_pairs(scaled, paradigms, note)
     elif sizes is not None:
         _sizes(sizes)  # checked, though this setting cannot use them
     seeds = seed_sequence(rng).spawn(len(paradigms))
     kw = {"iterations": iterations, "threads": threads, "progress": progress}
     results: dict[str, list[d.Verdict]] = {}
     runs: dict[str, Run] = {}
+    scaling_runs: dict[str, dict[int, Run]] = {}
     for name, paradigm, seed in zip(names, paradigms, seeds, strict=True):
         main_seed, *size_seeds = seed.spawn(1 + len(scaled))
         run = simulate(
@@ -206,9 +256,17 @@ def profile(
                 )
                 for (n, s), seed_n in zip(scaled.items(), size_seeds, strict=True)
             }
-            scaling = d.scaling_law_change(by_size)
+            scaling_runs[name] = by_size
+            scaling = _noted(d.scaling_law_change(by_size), note)
         results[name] = verdicts(run, scaling)
-    return Profile(setting=setting, verdicts=results, runs=runs)
+    return Profile(setting=setting, verdicts=results, runs=runs, scaling_runs=scaling_runs)
+
+
+def _noted(verdict: d.Verdict, note: str) -> d.Verdict:
+    """Definition 5's verdict with the note on its sizes in its evidence and parameters."""
+    evidence = f"{verdict.evidence}; {note}" if verdict.evidence else note
+    parameters = {**verdict.parameters, "sizes_note": note}
+    return dataclasses.replace(verdict, evidence=evidence, parameters=parameters)
 
 
 def profile_runs(runs: Mapping[str, d.RunLike]) -> Profile:
