@@ -188,15 +188,11 @@ def sweep(
     seconds elsewhere; True always a bar; False nothing.
     """
     points = [_as_point(p) for p in _non_empty(points)]
-    replicates = _checks.integer("replicates", replicates, minimum=1, maximum=2**40)
     iterations = _checks.integer("iterations", iterations, minimum=0, maximum=2**40)
     stride = _checks.integer("stride", stride, minimum=1, maximum=2**40)
-    chunk = _checks.integer(
-        "chunk", chunk if chunk is not None else max(math.ceil(replicates / 4), 1), minimum=1
+    replicates, chunk, threads, mode = _execution(
+        replicates, chunk, threads, progress, executor, checkpoint, rng
     )
-    threads = _checks.optional_threads(threads)
-    mode = _checks.progress_mode(progress)
-    _check_execution(executor, checkpoint, rng)
     root = seed_sequence(rng)
     spawned_before = root.n_children_spawned
     seeds = root.spawn(len(points))
@@ -396,6 +392,27 @@ def _gather(
     )
 
 
+def _execution(
+    replicates: Any,
+    chunk: Any,
+    threads: Any,
+    progress: Any,
+    executor: Any,
+    checkpoint: Any,
+    rng: Any,
+) -> tuple[int, int, int | None, bool | None]:
+    """The arguments `sweep` and `sweep_collapse_times` share, checked: replicates, chunk
+    (default: a quarter of the replicates), threads and the progress mode."""
+    replicates = _checks.integer("replicates", replicates, minimum=1, maximum=2**40)
+    chunk = _checks.integer(
+        "chunk", chunk if chunk is not None else max(math.ceil(replicates / 4), 1), minimum=1
+    )
+    threads = _checks.optional_threads(threads)
+    mode = _checks.progress_mode(progress)
+    _check_execution(executor, checkpoint, rng)
+    return replicates, chunk, threads, mode
+
+
 def _check_execution(executor: Any, checkpoint: Any, rng: Any) -> None:
     """Refuse an executor that is not one, a checkpoint that is no path, or a checkpoint
     without a fixed seed."""
@@ -572,15 +589,11 @@ def sweep_collapse_times(
         mc.point_times(ds, 1).quantile(0.5)
     """
     checked: list[Point] = [_as_point(p) for p in _non_empty(points)]
-    replicates = _checks.integer("replicates", replicates, minimum=1, maximum=2**40)
     if max_iterations is not None:
         max_iterations = _checks.integer("max_iterations", max_iterations, minimum=0, maximum=2**62)
-    chunk = _checks.integer(
-        "chunk", chunk if chunk is not None else max(math.ceil(replicates / 4), 1), minimum=1
+    replicates, chunk, threads, mode = _execution(
+        replicates, chunk, threads, progress, executor, checkpoint, rng
     )
-    threads = _checks.optional_threads(threads)
-    mode = _checks.progress_mode(progress)
-    _check_execution(executor, checkpoint, rng)
     for i, p in enumerate(checked):
         if not isinstance(p.setting, Discrete):
             raise TypeError(
