@@ -3,9 +3,9 @@
 Run as ``python benches/bench_theory.py [--quick] [--repeats N] [--slow]``.
 
 Part 1 times the exact solvers of ``mc.theory`` (Wright-Fisher absorbing chain, banded transition
-matrix) on cold calls: the lru caches of ``mc.theory.discrete._transition`` and
-``mc.theory.discrete._hitting_moments`` are cleared before every timed call, so each time includes
-building the transition matrix (and, for E[T], the banded solves). Cases:
+matrix) on cold calls: the lru caches of ``mc.theory.discrete`` (``CACHES``: the band, the
+step and transition matrices, the hitting moments) are cleared before every timed call, so each
+time includes building the transition matrix (and, for E[T], the banded solves). Cases:
 
 * ``expected_collapse_time(setting, method="exact")``, uniform weights over K = 10 atoms,
   D = 1,000 and 5,000;
@@ -80,9 +80,13 @@ class TheoryCase:
     call: Callable[[], str]  # runs the call, returns a short description of its result
 
 
+#: The theory's per-D caches, cleared before every timed call.
+CACHES = ("_band", "_step_matrix", "_transition", "_hitting_moments")
+
+
 def clear_caches() -> None:
-    mc.theory.discrete._transition.cache_clear()
-    mc.theory.discrete._hitting_moments.cache_clear()
+    for name in CACHES:
+        getattr(mc.theory.discrete, name).cache_clear()
 
 
 def expected_time_case(d: int) -> TheoryCase:
@@ -252,8 +256,7 @@ def main() -> None:
     print()
     print("\n".join(theory))
     print(
-        "(cold: mc.theory.discrete's _transition and _hitting_moments caches cleared before "
-        "every call; "
+        f"(cold: mc.theory.discrete's {', '.join(CACHES)} caches cleared before every call; "
         f"a call stops repeating after {THEORY_BUDGET:.0f} s)"
     )
     print_ratio_table(table, details)

@@ -12,7 +12,10 @@
 
 * The discrete setting's collapse time under Replace: `expected_collapse_time`,
   `collapse_time_variance`, `collapse_time_cdf`, `littler`, and every curve at once by
-  `discrete_curves` (see `theory.discrete`).
+  `discrete_curves`; parts of the distribution: `loss_probability` and `fixation_probability`
+  of a group of atoms (by default `tail_atoms`, the real tail set of the ``tail_mass`` metric).
+  Each chooses between the exact chain and the diffusion limit by one documented rule and says
+  which it used (``return_method=True``, or ``attrs["method"]``; see `theory.discrete`).
 
 Each family module exposes ``expected_curve(setting, paradigm, metric, grid)`` returning the
 values and a line saying which formula they come from (the evidence a definition quotes).
@@ -32,7 +35,10 @@ from .discrete import (
     collapse_time_variance,
     discrete_curves,
     expected_collapse_time,
+    fixation_probability,
     littler,
+    loss_probability,
+    tail_atoms,
 )
 
 __all__ = [
@@ -41,7 +47,10 @@ __all__ = [
     "discrete_curves",
     "expected_collapse_time",
     "expected_curve",
+    "fixation_probability",
     "littler",
+    "loss_probability",
+    "tail_atoms",
 ]
 
 #: What has exact curves, for the message of a setting that has none.
@@ -53,7 +62,9 @@ def expected_curve(
     paradigm: object,
     metric: str,
     iterations: int | npt.ArrayLike,
-) -> npt.NDArray[np.float64]:
+    *,
+    return_method: bool = False,
+) -> npt.NDArray[np.float64] | tuple[npt.NDArray[np.float64], str]:
     """The exact expectation E[metric_t] over replicates at the given iterations, as `simulate`
     records the metric (iteration 0 is the real distribution, iteration 1 the fit to the real
     data).
@@ -73,8 +84,20 @@ def expected_curve(
     Each setting supplies its own (``setting._expected_curve``). Anything else raises a
     ValueError naming what is supported; arguments of the wrong type raise a TypeError naming
     the parameter.
+
+    With ``return_method=True`` the result is ``(values, method)``: "exact" for the closed forms
+    and recursions, and for ``mc.Discrete``'s support_size either "exact" or "diffusion" by the
+    one rule of `theory.discrete` (beyond D = 10,000 or an affordable horizon, the diffusion
+    limit, accurate to O(1/D)).
     """
-    return _curve(setting, paradigm, metric, iterations)[0]
+    return_method = discrete._check_flag("return_method", return_method)
+    values, _ = _curve(setting, paradigm, metric, iterations)
+    if not return_method:
+        return values
+    method = "exact"
+    if isinstance(setting, discrete.Discrete):
+        method = discrete.curve_method(setting, metric, _iteration_grid(iterations))
+    return values, method
 
 
 def _curve(
