@@ -525,7 +525,7 @@ pub fn simulate(
     let total = replicates
         .checked_mul(row_len)
         .ok_or_else(|| invalid("replicates", "the result would not fit in memory"))?;
-    let mut out = vec![0.0; total];
+    let mut out = exec::filled(total, 0.0, "the results")?;
     let mut initial = vec![0.0; spec.metrics.len()];
     discrete_metrics(
         setting
@@ -611,8 +611,8 @@ pub fn collapse_times(
     if paradigm != Paradigm::Replace {
         setting.check_paradigm(paradigm, max_iterations)?;
     }
-    let mut times = vec![0u64; replicates];
-    let mut censored = vec![false; replicates];
+    let mut times = exec::filled(replicates, 0u64, "the collapse times")?;
+    let mut censored = exec::filled(replicates, false, "the censoring flags")?;
     let fixed = setting.fixed_binomial(paradigm);
     let starts_collapsed = setting.reference.real_support() <= 1;
     exec::for_each_pair(

@@ -97,7 +97,7 @@ where
     let total = replicates
         .checked_mul(row_len)
         .ok_or_else(|| invalid("replicates", "the result would not fit in memory"))?;
-    let mut out = vec![0.0; total];
+    let mut out = exec::filled(total, 0.0, "the results")?;
     exec::for_each_row(&mut out, row_len, first, control, |replicate, row| {
         let mut rng = fast_rng(key, replicate);
         let mut model = start(&mut rng);

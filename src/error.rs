@@ -16,6 +16,15 @@ pub enum SimError {
     /// The caller asked the kernel to stop (Ctrl-C); becomes `KeyboardInterrupt`.
     #[error("interrupted")]
     Interrupted,
+    /// A result buffer could not be allocated (a memory cap, or too little memory); becomes
+    /// `MemoryError` rather than an abort of the process.
+    #[error("cannot allocate {bytes} bytes for {what}")]
+    OutOfMemory {
+        /// What the buffer was for.
+        what: &'static str,
+        /// Its size.
+        bytes: usize,
+    },
 }
 
 /// Result alias used across the kernels.

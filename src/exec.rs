@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rayon::prelude::*;
 
 use crate::control::Control;
-use crate::error::{invalid, SimResult};
+use crate::error::{invalid, SimError, SimResult};
 
 /// Call `f(first + i, row_i)` for every row of `out` (rows of `row_len` values), in parallel.
 pub fn for_each_row<F>(
@@ -48,6 +48,20 @@ where
             control.check()?;
             f(first + i as u64, x, y)
         })
+}
+
+/// A buffer of `len` copies of `value`, allocated fallibly: under a memory cap (an address-space
+/// limit, a container's limit) a failed allocation is reported as [`SimError::OutOfMemory`]
+/// instead of aborting the process.
+pub fn filled<T: Clone>(len: usize, value: T, what: &'static str) -> SimResult<Vec<T>> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(len)
+        .map_err(|_| SimError::OutOfMemory {
+            what,
+            bytes: len.saturating_mul(std::mem::size_of::<T>()),
+        })?;
+    out.resize(len, value);
+    Ok(out)
 }
 
 /// Most worker threads a run may use, as Python's `threads=` allows; `RAYON_NUM_THREADS` and

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections.abc import Iterable, Sequence
@@ -31,12 +32,35 @@ def _version() -> str:
     return __version__
 
 
+#: Where a container's memory limit is found (cgroup v2, then v1).
+CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
 def _memory_limit() -> int:
-    """Bytes a single result may take: half the machine's physical memory (8 GiB if unknown)."""
+    """Bytes a single result may take: half of the least of the machine's physical memory, the
+    process's address-space limit (``ulimit -v``) and its container's memory limit (8 GiB if
+    none is known). The kernels also allocate their results fallibly: what still fails then
+    raises MemoryError."""
+    limits = []
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        limits.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
-    except (ValueError, OSError, AttributeError):
-        return 8 * 2**30
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY and soft > 0:
+            limits.append(soft)
+    except (ImportError, ValueError, OSError):  # no such limit on this platform
+        pass
+    for path in CGROUP_LIMITS:
+        try:
+            with open(path) as file:
+                text = file.read().strip()
+        except OSError:
+            continue
+        if text.isdigit():  # "max" means none
+            limits.append(int(text))
+    return min(limits) // 2 if limits else 8 * 2**30
 
 
 #: Most replicates one call may run (a count that fits a signed 64-bit size); their indices lie

@@ -5,7 +5,7 @@
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::control::Control;
@@ -19,6 +19,11 @@ impl From<SimError> for PyErr {
         match err {
             SimError::InvalidArgument { .. } => PyValueError::new_err(err.to_string()),
             SimError::Interrupted => PyKeyboardInterrupt::new_err("modelcollapse run interrupted"),
+            SimError::OutOfMemory { .. } => PyMemoryError::new_err(format!(
+                "{err}: the machine or a memory cap (ulimit -v, a container's limit) leaves too \
+                 little; record fewer metrics or iterations (metrics=, stride=), or run the \
+                 replicates in ranges"
+            )),
         }
     }
 }
