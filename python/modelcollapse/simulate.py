@@ -197,11 +197,12 @@ class Run:
             rows *= int(size)
         columns = len(ds.sizes) + len(ds.data_vars)
         nbytes = 2 * 8 * rows * columns
-        if nbytes > _memory_limit():
+        limit = _memory_limit()
+        if nbytes > limit:
             raise ValueError(
                 f"the frame would have {rows:,} rows x {columns} columns and take about "
                 f"{nbytes / 2**30:,.1f} GiB while it is built, more than the "
-                f"{_memory_limit() / 2**30:,.1f} GiB allowed (half the memory); keep fewer "
+                f"{limit / 2**30:,.1f} GiB allowed (half the memory); keep fewer "
                 "columns with to_pandas(metrics=[...]), fewer replicates with "
                 "to_pandas(replicates=range(0, 1000)), or work on the Dataset run.metrics "
                 "itself (e.g. run.metrics.mean('replicate'))"
@@ -274,21 +275,22 @@ def simulate(
     method = _checks.choice("method", method, METHODS)
     recorded = recorded_count(iterations, stride)
     nbytes = len(reps) * len(names) * recorded * 8
-    if nbytes > _memory_limit():
+    limit = _memory_limit()
+    if nbytes > limit:
         raise ValueError(
             f"the result would take {nbytes / 2**30:,.1f} GiB ({len(reps):,} replicates x "
             f"{len(names)} metrics x {recorded:,} recorded iterations x 8 bytes), more than "
-            f"{_memory_limit() / 2**30:,.1f} GiB; record fewer iterations with stride=, fewer "
+            f"{limit / 2**30:,.1f} GiB; record fewer iterations with stride=, fewer "
             "metrics with metrics=, or run the replicates in ranges"
         )
     at_once = min(len(reps), threads or os.cpu_count() or 1)
     working = setting._working_bytes(paradigm, method, iterations) * at_once
-    if working + nbytes > _memory_limit():
+    if working + nbytes > limit:
         raise ValueError(
             f"{type(setting).__name__} with samples={setting.samples:,} under {paradigm!r} needs "
             f"about {working / 2**30:,.1f} GiB of working memory for {at_once} replicates at "
             f"once (plus {nbytes / 2**30:,.1f} GiB of results), more than "
-            f"{_memory_limit() / 2**30:,.1f} GiB; use fewer samples (or a smaller test set), "
+            f"{limit / 2**30:,.1f} GiB; use fewer samples (or a smaller test set), "
             "fewer threads= or fewer iterations"
             + (", or a smaller growth=" if isinstance(paradigm, Accumulate) else "")
         )

@@ -333,11 +333,12 @@ def _check_result_size(
     """Refuse a sweep whose result would not fit in memory, before any work is done."""
     metrics = len({n for point_names in names for n in point_names})
     size = 8 * len(points) * replicates * recorded * metrics
-    if size > _memory_limit():
+    limit = _memory_limit()
+    if size > limit:
         raise ValueError(
             f"this sweep's result would take {size / 2**30:,.1f} GiB ({len(points)} points x "
             f"{replicates:,} replicates x {recorded:,} recorded iterations x {metrics} metrics, "
-            f"float64), more than the {_memory_limit() / 2**30:,.1f} GiB allowed (half the "
+            f"float64), more than the {limit / 2**30:,.1f} GiB allowed (half the "
             "memory): record fewer iterations with stride=, fewer metrics with metrics=, or "
             "fewer replicates"
         )
@@ -607,11 +608,12 @@ def sweep_collapse_times(
             )
     _check_label_names(checked, TIMES, "variable")
     size = 9 * len(checked) * replicates
-    if size > _memory_limit():
+    limit = _memory_limit()
+    if size > limit:
         raise ValueError(
             f"this sweep's collapse times would take {size / 2**30:,.1f} GiB ({len(checked)} "
             f"points x {replicates:,} replicates x 9 bytes), more than the "
-            f"{_memory_limit() / 2**30:,.1f} GiB allowed (half the memory): fewer replicates"
+            f"{limit / 2**30:,.1f} GiB allowed (half the memory): fewer replicates"
         )
     root = seed_sequence(rng)
     spawned_before = root.n_children_spawned
