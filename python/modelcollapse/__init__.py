@@ -1,10 +1,11 @@
 """modelcollapse: simulate model-data feedback loops fast, and judge them under every definition
 of "model collapse" (Position: Model Collapse Does Not Mean What You Think)."""
 
-from . import definitions, roles, theory
+from . import definitions, roles, sklearn, theory
 from ._core import __version__
 from ._profile import Profile, profile, profile_runs
 from .logged import LoggedRun, read_runs
+from .models import Context, Model, ModelError
 from .paradigms import Accumulate, AccumulateSubsample, MixReal, Replace
 from .passage import first_passage
 from .settings import KDE, Discrete, Gaussian, GaussianMixture, LinearRegression
@@ -16,12 +17,15 @@ __all__ = [
     "Accumulate",
     "AccumulateSubsample",
     "CollapseTimes",
+    "Context",
     "Discrete",
     "Gaussian",
     "GaussianMixture",
     "LinearRegression",
     "LoggedRun",
     "MixReal",
+    "Model",
+    "ModelError",
     "Point",
     "Profile",
     "Replace",
@@ -38,6 +42,7 @@ __all__ = [
     "read_runs",
     "roles",
     "simulate",
+    "sklearn",
     "sweep",
     "sweep_collapse_times",
     "theory",

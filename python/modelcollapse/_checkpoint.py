@@ -33,7 +33,11 @@ KEY = b"modelcollapse"
 
 def describe(value: Any) -> Any:
     """A JSON-able description of a setting, paradigm or label that differs whenever the value
-    does: dataclasses by type and fields, arrays by dtype, shape and SHA-256 of their bytes."""
+    does: dataclasses by type and fields, arrays by dtype, shape and SHA-256 of their bytes, and
+    an object that describes itself (``_describe()``, e.g. `mc.Model`: its code and data) so."""
+    own = getattr(type(value), "_describe", None)
+    if own is not None:
+        return own(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: describe(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return {"type": type(value).__name__, "fields": fields}

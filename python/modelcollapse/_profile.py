@@ -33,12 +33,12 @@ def _ends(
     seed: np.random.SeedSequence,
     metrics: list[str],
     iterations: int,
-    threads: int | None,
-    progress: bool | None,
+    execution: dict[str, Any],
 ) -> Run:
     """A run recording only iterations 0, 1 and `iterations` (what the scaling law needs): two
-    simulations with the same seed, so the same replicates; the short one gives iteration 1."""
-    kw = {"replicates": replicates, "metrics": metrics, "threads": threads, "progress": progress}
+    simulations with the same seed, so the same replicates; the short one gives iteration 1.
+    ``execution`` holds simulate's threads, workers and progress."""
+    kw = {"replicates": replicates, "metrics": metrics, **execution}
     head = simulate(setting, paradigm, iterations=1, rng=seed, **kw)
     tail = simulate(setting, paradigm, iterations=iterations, stride=iterations, rng=seed, **kw)
     both = xr.concat([head.metrics, tail.metrics.sel(iteration=[iterations])], dim="iteration")
@@ -175,6 +175,7 @@ def profile(
     sizes: Sequence[int] | None = None,
     threads: int | None = None,
     progress: bool | None = False,
+    workers: int | None = None,
 ) -> Profile:
     """Run what the eight definitions need and return the model collapse profile.
 
@@ -187,6 +188,8 @@ def profile(
     ``Profile.scaling_runs``. ``None`` picks per-setting defaults
     (``DEFAULTS``) that run in well under a minute on a 2-core machine. Each definition uses its
     documented defaults (see `modelcollapse.definitions`). Deterministic for a given ``rng``.
+    ``threads`` are the built-in settings' Rust threads, ``workers`` an `mc.Model`'s worker
+    processes (see `mc.simulate`).
     """
     setting = check_setting(setting)
     if isinstance(paradigms, PARADIGMS) or not isinstance(paradigms, Iterable):
@@ -229,14 +232,20 @@ def profile(
     elif sizes is not None:
         _sizes(sizes)  # checked, though this setting cannot use them
     seeds = seed_sequence(rng).spawn(len(paradigms))
-    kw = {"iterations": iterations, "threads": threads, "progress": progress}
+    execution = {"threads": threads, "workers": workers, "progress": progress}
     results: dict[str, list[d.Verdict]] = {}
     runs: dict[str, Run] = {}
     scaling_runs: dict[str, dict[int, Run]] = {}
     for name, paradigm, seed in zip(names, paradigms, seeds, strict=True):
         main_seed, *size_seeds = seed.spawn(1 + len(scaled))
         run = simulate(
-            setting, paradigm, replicates=replicates, rng=main_seed, metrics=roles.needs(), **kw
+            setting,
+            paradigm,
+            iterations=iterations,
+            replicates=replicates,
+            rng=main_seed,
+            metrics=roles.needs(),
+            **execution,
         )
         runs[name] = run
         if isinstance(resize, NotApplicable):
@@ -251,8 +260,7 @@ def profile(
                     seed_n,
                     roles.scaling_needs(),
                     iterations,
-                    threads,
-                    progress,
+                    execution,
                 )
                 for (n, s), seed_n in zip(scaled.items(), size_seeds, strict=True)
             }

@@ -20,26 +20,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import _checks
-from .roles import Hallucination, Modes, Quantity, Roles, Tails, metric
+from .roles import ROLE_NAMES, Quantity, Roles, Tails, roles_from_mapping
 
 __all__ = ["ROLE_NAMES", "LoggedRun", "read_runs"]
-
-#: The roles a mapping may name, and what each takes: a column, or a number.
-ROLE_NAMES = {
-    "risk": "column: the population risk on real data, lower is better (Definitions 1-3)",
-    "excess_risk": "column: the risk above its irreducible floor (Definition 5)",
-    "diversity": "column: the model's variance or diversity (Definition 4)",
-    "tail_mass": "column: the model's mass on the real tail region (Definition 7)",
-    "real_tail_mass": "number: the real mass on that region (default: tail_mass at iteration 0)",
-    "mode_count": "column: how many real modes the model keeps (Definition 6)",
-    "real_modes": "number: how many modes the real distribution has (for the evidence)",
-    "mode_mass": "column: the weakest real mode's model mass relative to the real's (Def. 6)",
-    "hallucinated_mass": "column: the model's mass outside the real support (Definition 8)",
-    "level_set_mass": "column: the model's mass beyond a real highest-density region (Def. 8)",
-    "real_level_set_mass": "number: the real mass beyond that region (needed with level_set_mass)",
-}
-_NUMBERS = ("real_tail_mass", "real_modes", "real_level_set_mass")
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,63 +69,6 @@ def _column(frame: pd.DataFrame, what: str, column: Any) -> str:
         listed = ", ".join(map(str, frame.columns))
         raise ValueError(f"{what}: no column {column!r} in the frame; its columns: {listed}")
     return column
-
-
-def _roles_from_mapping(frame: pd.DataFrame, mapping: Mapping[str, Any]) -> Roles:
-    """Roles from {role name: column or number}."""
-    unknown = [k for k in mapping if k not in ROLE_NAMES]
-    if unknown:
-        allowed = "; ".join(f"{k} ({v})" for k, v in ROLE_NAMES.items())
-        raise ValueError(f"roles: unknown role {unknown[0]!r}; the roles are: {allowed}")
-    if "risk" not in mapping:
-        raise ValueError("roles must name the risk column, e.g. roles={'risk': 'test_loss'}")
-    cols = {k: _column(frame, f"roles[{k!r}]", v) for k, v in mapping.items() if k not in _NUMBERS}
-    numbers = {
-        k: _checks.real(f"roles[{k!r}]", v, minimum=0.0)
-        for k, v in mapping.items()
-        if k in _NUMBERS
-    }
-    for number, needs in (
-        ("real_tail_mass", "tail_mass"),
-        ("real_modes", "mode_count"),
-        ("real_level_set_mass", "level_set_mass"),
-    ):
-        if number in numbers and needs not in cols:
-            raise ValueError(f"roles: {number} is given without {needs}")
-    if "mode_count" in cols and "mode_mass" in cols:
-        raise ValueError("roles: give mode_count or mode_mass, not both")
-    if "level_set_mass" in cols and "real_level_set_mass" not in numbers:
-        raise ValueError(
-            "roles: level_set_mass needs real_level_set_mass, the real mass beyond that region"
-        )
-    kw: dict[str, Any] = {"risk": metric(cols["risk"])}
-    if "excess_risk" in cols:
-        kw["excess_risk"] = metric(cols["excess_risk"])
-    if "diversity" in cols:
-        kw["diversity"] = metric(cols["diversity"])
-    if "tail_mass" in cols:
-        tail = metric(cols["tail_mass"])
-        real = numbers.get("real_tail_mass", tail)
-        where = f"the region logged as {cols['tail_mass']!r}"
-        kw["tails"] = Tails(tail, real=real, region=where)
-    if "mode_count" in cols:
-        real_modes = numbers.get("real_modes")
-        kw["modes"] = Modes(
-            "count",
-            metric(cols["mode_count"]),
-            real=None if real_modes is None else int(real_modes),
-            description=f"modes counted in {cols['mode_count']!r}",
-        )
-    if "mode_mass" in cols:
-        kw["modes"] = Modes("mass", metric(cols["mode_mass"]), description=cols["mode_mass"])
-    if "hallucinated_mass" in cols:
-        where = f"outside the real support (logged as {cols['hallucinated_mass']!r})"
-        kw["hallucination"] = Hallucination(metric(cols["hallucinated_mass"]), 0.0, where)
-    if "level_set_mass" in cols:
-        where = f"beyond the real level set (logged as {cols['level_set_mass']!r})"
-        real = numbers["real_level_set_mass"]
-        kw["level_set"] = Hallucination(metric(cols["level_set_mass"]), real, where)
-    return Roles(**kw)
 
 
 def _where(frame: pd.DataFrame, mask: Any, keys: list[str], limit: int = 3) -> str:
@@ -261,7 +187,7 @@ def read_runs(
         for col in parsed.needs():
             _column(frame, "roles", col)
     elif isinstance(roles, Mapping):
-        parsed = _roles_from_mapping(frame, roles)
+        parsed = roles_from_mapping(roles, lambda what, name: _column(frame, what, name))
     else:
         raise TypeError(
             f"roles must map role names to columns, or be a Roles, got {type(roles).__name__}"

@@ -13,16 +13,19 @@ its real tail shell is ``tail_mass - hallucinated_mass``). Quantities are comput
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import xarray as xr
+
+from . import _checks
 
 if TYPE_CHECKING:
     from .settings import Setting
 
 __all__ = [
+    "ROLE_NAMES",
     "Hallucination",
     "Modes",
     "Never",
@@ -32,6 +35,7 @@ __all__ = [
     "Roles",
     "Tails",
     "metric",
+    "roles_from_mapping",
 ]
 
 
@@ -198,3 +202,82 @@ def _quantities(role: object) -> list[Quantity]:
     if isinstance(role, Hallucination):
         return [role.model]
     return []
+
+
+#: The roles a mapping may name (`roles_from_mapping`), and what each takes: a metric (a logged
+#: run's column, an `mc.Model`'s metric), or a number.
+ROLE_NAMES = {
+    "risk": "metric: the population risk on real data, lower is better (Definitions 1-3)",
+    "excess_risk": "metric: the risk above its irreducible floor (Definition 5)",
+    "diversity": "metric: the model's variance or diversity (Definition 4)",
+    "tail_mass": "metric: the model's mass on the real tail region (Definition 7)",
+    "real_tail_mass": "number: the real mass on that region (default: tail_mass at iteration 0)",
+    "mode_count": "metric: how many real modes the model keeps (Definition 6)",
+    "real_modes": "number: how many modes the real distribution has (for the evidence)",
+    "mode_mass": "metric: the weakest real mode's model mass relative to the real's (Def. 6)",
+    "hallucinated_mass": "metric: the model's mass outside the real support (Definition 8)",
+    "level_set_mass": "metric: the model's mass beyond a real highest-density region (Def. 8)",
+    "real_level_set_mass": "number: the real mass beyond that region (needed with level_set_mass)",
+}
+_NUMBERS = ("real_tail_mass", "real_modes", "real_level_set_mass")
+
+
+def roles_from_mapping(mapping: Mapping[str, Any], name: Callable[[str, Any], str]) -> Roles:
+    """Roles from {role name (`ROLE_NAMES`): metric or number}, e.g. ``{"risk": "test_loss",
+    "diversity": "variance"}``. ``name(what, value)`` checks that ``value`` names a metric
+    (``what`` says which argument named it, for the message) and returns the name."""
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"roles must map role names to metrics, got {type(mapping).__name__}")
+    unknown = [k for k in mapping if k not in ROLE_NAMES]
+    if unknown:
+        allowed = "; ".join(f"{k} ({v})" for k, v in ROLE_NAMES.items())
+        raise ValueError(f"roles: unknown role {unknown[0]!r}; the roles are: {allowed}")
+    if "risk" not in mapping:
+        raise ValueError("roles must name the risk, e.g. roles={'risk': 'test_loss'}")
+    cols = {k: name(f"roles[{k!r}]", v) for k, v in mapping.items() if k not in _NUMBERS}
+    numbers = {
+        k: _checks.real(f"roles[{k!r}]", v, minimum=0.0)
+        for k, v in mapping.items()
+        if k in _NUMBERS
+    }
+    for number, needs in (
+        ("real_tail_mass", "tail_mass"),
+        ("real_modes", "mode_count"),
+        ("real_level_set_mass", "level_set_mass"),
+    ):
+        if number in numbers and needs not in cols:
+            raise ValueError(f"roles: {number} is given without {needs}")
+    if "mode_count" in cols and "mode_mass" in cols:
+        raise ValueError("roles: give mode_count or mode_mass, not both")
+    if "level_set_mass" in cols and "real_level_set_mass" not in numbers:
+        raise ValueError(
+            "roles: level_set_mass needs real_level_set_mass, the real mass beyond that region"
+        )
+    kw: dict[str, Any] = {"risk": metric(cols["risk"])}
+    if "excess_risk" in cols:
+        kw["excess_risk"] = metric(cols["excess_risk"])
+    if "diversity" in cols:
+        kw["diversity"] = metric(cols["diversity"])
+    if "tail_mass" in cols:
+        tail = metric(cols["tail_mass"])
+        real = numbers.get("real_tail_mass", tail)
+        where = f"the region measured by {cols['tail_mass']!r}"
+        kw["tails"] = Tails(tail, real=real, region=where)
+    if "mode_count" in cols:
+        real_modes = numbers.get("real_modes")
+        kw["modes"] = Modes(
+            "count",
+            metric(cols["mode_count"]),
+            real=None if real_modes is None else int(real_modes),
+            description=f"modes counted by {cols['mode_count']!r}",
+        )
+    if "mode_mass" in cols:
+        kw["modes"] = Modes("mass", metric(cols["mode_mass"]), description=cols["mode_mass"])
+    if "hallucinated_mass" in cols:
+        where = f"outside the real support (measured by {cols['hallucinated_mass']!r})"
+        kw["hallucination"] = Hallucination(metric(cols["hallucinated_mass"]), 0.0, where)
+    if "level_set_mass" in cols:
+        where = f"beyond the real level set (measured by {cols['level_set_mass']!r})"
+        real = numbers["real_level_set_mass"]
+        kw["level_set"] = Hallucination(metric(cols["level_set_mass"]), real, where)
+    return Roles(**kw)

@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ import xarray as xr
 from . import _checks
 from ._progress import Progress
 from ._rng import RNGLike, root_key
+from .models import Model
 from .paradigms import Accumulate, Paradigm, Replace, check_paradigm
 from .roles import Roles
 from .settings import Discrete, Setting, check_setting
@@ -222,6 +224,8 @@ def simulate(
     method: str = "auto",
     threads: int | None = None,
     progress: bool | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
 ) -> Run:
     """Run the model-data feedback loop and record metrics per replicate and iteration.
 
@@ -253,8 +257,13 @@ def simulate(
         statistics wherever they are exact. Both give the same law; the samples path is the
         reference the fast path is tested against.
     threads
-        Worker threads (default: rayon's, i.e. ``RAYON_NUM_THREADS`` or the core count).
-        Results do not depend on it.
+        Worker threads of the built-in settings (default: rayon's, i.e. ``RAYON_NUM_THREADS`` or
+        the core count). Results do not depend on it.
+    workers, executor
+        Where an `mc.Model`'s replicates run: ``workers`` processes (default: one per core;
+        ``workers=1`` runs them in this process), or any ``concurrent.futures.Executor`` (a Dask
+        ``Client.get_executor()`` too). Results do not depend on either. The built-in settings
+        run on Rust threads and refuse both.
     progress
         None (the default): in a terminal or notebook, a tqdm bar for runs longer than about
         two seconds; when stderr is not a terminal (batch jobs, CI logs), no bar but a plain
@@ -271,6 +280,7 @@ def simulate(
         setting.metric_names, metrics, type(setting).__name__, setting.default_metrics
     )
     threads = _checks.optional_threads(threads)
+    workers, executor = _processes(setting, workers, executor)
     mode = _checks.progress_mode(progress)
     method = _checks.choice("method", method, METHODS)
     recorded = recorded_count(iterations, stride)
@@ -283,7 +293,7 @@ def simulate(
             f"{limit / 2**30:,.1f} GiB; record fewer iterations with stride=, fewer "
             "metrics with metrics=, or run the replicates in ranges"
         )
-    at_once = min(len(reps), threads or os.cpu_count() or 1)
+    at_once = min(len(reps), workers or threads or os.cpu_count() or 1)
     working = setting._working_bytes(paradigm, method, iterations) * at_once
     if working + nbytes > limit:
         raise ValueError(
@@ -297,7 +307,16 @@ def simulate(
     key = root_key(rng)
     with Progress(mode, len(reps) * iterations, "generation", "simulate") as bar:
         run = KernelRun(
-            names, iterations, stride, key, reps.start, len(reps), threads, bar.callback
+            names,
+            iterations,
+            stride,
+            key,
+            reps.start,
+            len(reps),
+            threads,
+            bar.callback,
+            workers,
+            executor,
         )
         values = setting._simulate(paradigm, method, run)
     coords = {
@@ -322,6 +341,22 @@ def simulate(
     return Run(
         metrics=xr.Dataset(data, coords=coords, attrs=attrs), setting=setting, paradigm=paradigm
     )
+
+
+def _processes(setting: Setting, workers: Any, executor: Any) -> tuple[int | None, Any]:
+    """`workers` and `executor` checked: only an `mc.Model` runs in processes."""
+    if workers is None and executor is None:
+        return None, None
+    if not isinstance(setting, Model):
+        raise TypeError(
+            f"workers= and executor= are for mc.Model (Python replicates in processes); "
+            f"{type(setting).__name__} runs on Rust threads: use threads="
+        )
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(f"executor must be a concurrent.futures.Executor or None, got {executor!r}")
+    if workers is not None:
+        workers = _checks.integer("workers", workers, minimum=1, maximum=1024)
+    return workers, executor
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,6 +27,8 @@ from . import _checks
 from ._checkpoint import ChunkStore, describe
 from ._progress import Progress
 from ._rng import RNGLike, seed_sequence
+from .models import Model
+from .models._workers import check_picklable, default_workers, stop_pool, worker_pool
 from .paradigms import Paradigm, Replace, check_paradigm, label, parameters
 from .settings import Discrete, Setting, check_setting
 from .settings._common import recorded_count, recorded_iterations
@@ -120,7 +122,9 @@ def _run_chunk(
     metrics: Sequence[str] | None,
     threads: int | None,
 ) -> dict[str, np.ndarray]:
-    """One task: replicates start..stop of a point, as plain arrays (picklable, no code)."""
+    """One task: replicates start..stop of a point, as plain arrays (picklable, no code). An
+    `mc.Model`'s chunk runs in the process the task runs in (the sweep's workers)."""
+    python = isinstance(point.setting, Model)
     run = simulate(
         point.setting,
         point.paradigm,
@@ -129,7 +133,8 @@ def _run_chunk(
         rng=seed,
         metrics=metrics,
         stride=stride,
-        threads=threads,
+        threads=None if python else threads,
+        workers=1 if python else None,
         progress=False,
     )
     # views of simulate's one (replicate, metric, iteration) buffer, not copies (only an integer
@@ -153,6 +158,7 @@ def sweep(
     checkpoint: str | os.PathLike[str] | None = None,
     threads: int | None = None,
     progress: bool | None = None,
+    workers: int | None = None,
 ) -> xr.Dataset:
     """Run every point's replicates in chunks on ``executor`` and gather one Dataset with dims
     (point, replicate, iteration); coordinates along ``point`` are each point's labels and the
@@ -186,6 +192,10 @@ def sweep(
     ``progress`` counts finished chunks' replicates, as `simulate`'s does its generations: None
     shows a bar after about two seconds in a terminal and a plain stderr line at most every 30
     seconds elsewhere; True always a bar; False nothing.
+
+    Points whose setting is an `mc.Model` (Python code) run their chunks in worker processes:
+    without an ``executor``, the sweep starts ``workers`` of them (default: one per core) and
+    runs every chunk there, stopping them on an error or Ctrl-C.
     """
     points = [_as_point(p) for p in _non_empty(points)]
     iterations = _checks.integer("iterations", iterations, minimum=0, maximum=2**40)
@@ -228,7 +238,25 @@ def sweep(
         return (points[i], seeds[i], start, stop, iterations, stride, names[i], threads)
 
     todo = _pending(len(points), replicates, chunk, data, load)
-    _execute(_run_chunk, task, todo, data, store, executor, mode, "sweep")
+    if workers is not None:
+        workers = _checks.integer("workers", workers, minimum=1, maximum=1024)
+    python = any(isinstance(p.setting, Model) for p in points)
+    if executor is not None or not python or workers == 1 or not todo:
+        _execute(_run_chunk, task, todo, data, store, executor, mode, "sweep")
+    else:
+        for i, point in enumerate(points):
+            if isinstance(point.setting, Model):
+                try:
+                    check_picklable(point.setting)
+                except TypeError as exc:
+                    raise TypeError(f"point {i}: {exc}") from None
+        pool = worker_pool(min(workers or default_workers(), len(todo)))
+        try:
+            _execute(_run_chunk, task, todo, data, store, pool, mode, "sweep")
+        except BaseException:
+            stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
     return _gather(points, data, replicates, iterations, stride, seeds)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +66,8 @@ def single_method(setting: object, method: str) -> None:
 @dataclass(frozen=True)
 class KernelRun:
     """What every simulate kernel takes after its setting and paradigm arguments, and the shape
-    of what it returns."""
+    of what it returns. ``workers`` and ``executor`` are for `mc.Model` (Python replicates in
+    processes); the Rust kernels take ``threads``."""
 
     metrics: list[str]
     iterations: int
@@ -75,6 +77,8 @@ class KernelRun:
     replicates: int
     threads: int | None
     progress: ProgressCallback | None
+    workers: int | None = None
+    executor: Executor | None = None
 
     def args(self) -> tuple[Any, ...]:
         """The kernels' trailing arguments, in their order."""

@@ -1,0 +1,194 @@
+"""Where a researcher's model runs: in this process, in a pool of worker processes the run owns,
+or on an executor the caller gives (a ``concurrent.futures`` executor, Dask's included).
+
+Replicates go out in chunks and come back in replicate order, so the result depends on neither
+the number of workers nor the chunking (each replicate's streams depend on (seed, replicate)
+only). A model goes to the workers pickled by cloudpickle (see `Model.__reduce__`), so lambdas,
+local functions and functions defined in a notebook work. The pool is started with
+"forkserver" where the platform has it ("spawn" elsewhere), never "fork": forking a process
+whose BLAS, OpenMP or Rust threads are running can deadlock the child.
+
+On an error or Ctrl-C the chunks not yet started are cancelled and the run's own workers are
+terminated at once (a worker may be deep inside a long fit), so none is left behind.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..paradigms import Paradigm
+from ..settings._common import KernelRun, recorded_count
+from ._loop import chunk_task, run_replicates
+
+if TYPE_CHECKING:
+    from ._model import Model
+
+#: Chunks per worker: enough for the progress bar to move and for uneven chunks to even out.
+CHUNKS_PER_WORKER = 8
+
+
+def default_workers() -> int:
+    """The worker processes a run starts by default: one per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+#: The environment variables that size native thread pools (OpenMP, OpenBLAS, MKL, BLIS).
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+)
+
+
+def _share_cores(threads: int) -> None:
+    """A worker's initializer: unless the user sized the native thread pools themselves, give
+    each worker its share of the cores, so that a scikit-learn fit using OpenMP or BLAS in every
+    worker does not oversubscribe the machine (joblib's workers do the same)."""
+    if any(name in os.environ for name in THREAD_VARIABLES):
+        return
+    for name in THREAD_VARIABLES:  # for libraries loaded later in this worker
+        os.environ[name] = str(threads)
+    try:
+        from threadpoolctl import threadpool_limits  # scikit-learn's dependency
+    except ImportError:
+        return
+    threadpool_limits(threads)  # for libraries already loaded (numpy's BLAS)
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` processes started by forkserver (spawn where there is none), which
+    imports the library once so that each worker starts in milliseconds; each worker's native
+    thread pools get its share of the cores."""
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["modelcollapse.models._loop"])
+    else:
+        context = multiprocessing.get_context("spawn")
+    threads = max(1, default_workers() // workers)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_share_cores, initargs=(threads,)
+    )
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and terminate the workers now (not after their chunk)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def check_picklable(model: Model) -> None:
+    """Refuse, before any work, a model that cannot be sent to a worker process, naming the
+    part that cannot and what to do."""
+    try:
+        pickle.dumps(model)
+    except Exception as exc:
+        part = model._unpicklable_part()
+        raise TypeError(
+            f"this model cannot be sent to worker processes: {part} cannot be pickled "
+            f"({type(exc).__name__}: {exc}). modelcollapse sends models with cloudpickle, which "
+            "handles lambdas, local functions and functions defined in a notebook, but not "
+            "open files, locks, generators or live connections: keep such things out of the "
+            "model (open them inside fit or a metric), or pass workers=1 to run in this process"
+        ) from exc
+
+
+def run_model(model: Model, paradigm: Paradigm, run: KernelRun) -> npt.NDArray[np.float64]:
+    """The model's metrics as (replicates, metrics, recorded iterations)."""
+    key = tuple(run.key.words)
+    first, n = run.first, run.replicates
+    names = list(run.metrics)
+    workers = run.workers if run.workers is not None else default_workers()
+    if run.executor is None and (workers == 1 or n == 1):
+        return run_replicates(
+            model,
+            paradigm,
+            names,
+            run.iterations,
+            run.stride,
+            key,
+            first,
+            first + n,
+            run.progress,
+        )
+    check_picklable(model)
+    chunk = max(1, math.ceil(n / (CHUNKS_PER_WORKER * workers)))
+    chunks = [(s, min(s + chunk, first + n)) for s in range(first, first + n, chunk)]
+    out = np.empty((n, len(names), recorded_count(run.iterations, run.stride)))
+
+    def submit(pool: Executor, start: int, stop: int) -> Future[Any]:
+        return pool.submit(
+            chunk_task, model, paradigm, names, run.iterations, run.stride, key, start, stop
+        )
+
+    if run.executor is not None:
+        _gather(run.executor, chunks, submit, out, first, run)
+        return out
+    pool = worker_pool(min(workers, len(chunks)))
+    try:
+        _gather(pool, chunks, submit, out, first, run)
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+    return out
+
+
+def _gather(
+    pool: Executor,
+    chunks: list[tuple[int, int]],
+    submit: Callable[[Executor, int, int], Future[Any]],
+    out: np.ndarray,
+    first: int,
+    run: KernelRun,
+) -> None:
+    """Submit every chunk and write each result into `out` as it arrives."""
+    futures = {submit(pool, start, stop): (start, stop) for start, stop in chunks}
+    done = 0
+    try:
+        for future in as_completed(futures):
+            start, stop = futures.pop(future)
+            try:
+                values = future.result()
+            except BrokenProcessPool as exc:
+                raise RuntimeError(
+                    f"a worker process died before it returned replicates {start}..{stop - 1}: "
+                    "killed, out of memory, or crashed in native code the model called. In a "
+                    "script, also check that the code that runs the simulation is under "
+                    "'if __name__ == \"__main__\":' (each worker process imports the main "
+                    "script, and would otherwise start a run of its own). Rerun with workers=1 "
+                    "to see a failure in this process"
+                ) from exc
+            out[start - first : stop - first] = values
+            done += (stop - start) * run.iterations
+            if run.progress is not None:
+                run.progress(done)
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
