@@ -227,7 +227,7 @@ BASE = frame(np.random.default_rng(1).normal(1, 0.1, (3, 4)), div=np.ones((3, 4)
         ),
         (None, {"roles": {"risk": "risk", "entropy": "div"}}, ValueError, "unknown role 'entropy'"),
         (None, {"roles": ["risk"]}, TypeError, "roles must map role names"),
-        (None, {"roles": {"diversity": "div"}}, ValueError, "must name the risk column"),
+        (None, {"roles": {"diversity": "div"}}, ValueError, "must name the risk"),
         (None, {"roles": {"risk": "risk", "tail_mass": "div"}}, ValueError, "give real_tail_mass"),
         (
             None,
