@@ -306,8 +306,8 @@ def test_model_is_immutable_and_has_a_readable_repr():
     m = model(name="gauss")
     with pytest.raises(AttributeError, match="immutable"):
         m.samples = 3  # type: ignore[misc]
-    assert repr(m) == "gauss: samples=10, real=<10 rows>, metrics=[var]"
-    assert "Model(fit=gauss_fit, sample=gauss_sample)" in repr(model())
+    assert repr(m) == "Model('gauss', samples=10, real=<10 rows>, metrics=[var])"
+    assert repr(model()).startswith("Model(fit=gauss_fit, sample=gauss_sample, samples=10, ")
 
 
 # -- Ctrl-C --------------------------------------------------------------------------------------
@@ -369,3 +369,40 @@ def test_ctrl_c_stops_a_model_run_and_leaves_no_worker(tmp_path, workers):
     for pid in (int(p.name) for p in pids.iterdir()):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    """SIGKILL gives the parent no chance to stop its pool: the workers notice it is gone and
+    exit, rather than finish their chunk for nobody."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent(SCRIPT.format(pids=str(pids), workers=2)))
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 30
+    while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = [int(p.name) for p in pids.iterdir()]
+    assert len(workers) == 2
+    proc.kill()
+    proc.communicate(timeout=10)
+    deadline = time.monotonic() + 5
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in workers if _alive(pid)]
+    assert not alive, f"workers {alive} outlived their parent"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (exited, not yet reaped by init) counts as gone
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"

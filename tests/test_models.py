@@ -349,3 +349,49 @@ def test_profile_of_a_model_answers_from_its_roles():
     assert table.loc[5, "Replace"] is None  # no resize role: Definition 5 does not apply
     assert table.loc[2, "Replace"] is True  # E[mu_t^2] = t / n grows
     assert table.loc[1, "Accumulate"] is False
+
+
+def test_a_models_checkpoint_identity_is_the_same_in_every_process():
+    """A sweep resumed by another process must recognise the model: its description (code
+    digests, data digests, the estimator's repr) does not depend on the process."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; sys.path.insert(0, 'tests');"
+        "import numpy as np, modelcollapse as mc; from _models import gaussian_model;"
+        "from modelcollapse._checkpoint import describe;"
+        "from sklearn.neighbors import KernelDensity;"
+        "d = mc.sklearn.Density(KernelDensity(bandwidth=0.2), np.arange(5.0), 5, test=np.ones(3));"
+        "print(json.dumps([describe(gaussian_model()), describe(d)]))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    outputs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(2)
+    ]
+    assert outputs[0] == outputs[1]
+    assert "0x" not in json.dumps(outputs[0])  # no object addresses
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_a_models_generations(monkeypatch, workers):
+    from modelcollapse._progress import Progress
+
+    counts: list[int] = []
+    monkeypatch.setattr(Progress, "__call__", lambda self, done: counts.append(done))
+    mc.simulate(
+        gaussian_model(),
+        mc.Replace(),
+        iterations=5,
+        replicates=3,
+        rng=0,
+        workers=workers,
+        progress=True,
+    )
+    assert counts == sorted(counts) and counts[-1] == 15

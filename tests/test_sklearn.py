@@ -49,6 +49,7 @@ def test_the_mixture_collapses_in_variance_under_replace_only(mixture_profile):
 def test_the_mixture_records_its_weights():
     model = mc.sklearn.Density(GaussianMixture(2), two_modes, N_MIX)
     assert model.metric_names == ("nll_real", "cov_trace", "min_weight", "weight_entropy")
+    assert repr(model).startswith("Density(GaussianMixture(n_components=2), samples=30, ")
     metrics = mc.simulate(model, mc.Replace(), iterations=1, replicates=4, rng=0).metrics
     w = metrics["min_weight"].sel(iteration=1).values
     assert np.all((w > 0) & (w <= 0.5))

@@ -5,7 +5,8 @@ Multinomial(D, weights) draw of D items, for ``mc.Gaussian`` and ``mc.KDE`` with
 ``samples`` points from the real distribution, each drawn once per replicate and then kept (the
 *real pool*); the given ``counts`` / ``data`` otherwise (the same for every replicate); for
 ``mc.LinearRegression`` the real labels y = X beta + noise on its design, drawn once per
-replicate. Every later generation draws its synthetic items from the previous generation's
+replicate; for ``mc.Model`` its real rows (given, or drawn once per replicate by ``real(rng)``).
+Every later generation draws its synthetic items from the previous generation's
 model. With ``samples`` = n per generation and N real items:
 
 * ``Replace()`` — the newest synthetic sample only: n items from the current model.
@@ -26,7 +27,8 @@ model. With ``samples`` = n per generation and N real items:
   every model to the real data.
 
 Sizes are rounded half up. src/paradigm.rs, and each setting's ``step`` in src/discrete.rs,
-src/gaussian.rs, src/regression.rs and src/kde.rs, implement these rules.
+src/gaussian.rs, src/regression.rs and src/kde.rs, and for ``mc.Model``
+python/modelcollapse/models/_loop.py, implement these rules.
 """
 
 from __future__ import annotations

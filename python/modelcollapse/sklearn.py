@@ -64,6 +64,15 @@ def _check_estimator(estimator: Any, methods: tuple[str, ...], what: str) -> Non
         )
 
 
+def _name_after(model: Model, estimator: Any, name: str | None) -> None:
+    """Keep the estimator on the adapter, and without a name show it in the repr, e.g.
+    ``Density(GaussianMixture(n_components=2), samples=100, ...)``."""
+    object.__setattr__(model, "estimator", estimator)
+    if name is None:
+        object.__setattr__(model, "name", repr(estimator))
+        object.__setattr__(model, "_shown", repr(estimator))
+
+
 # -- densities -----------------------------------------------------------------------------------
 
 
@@ -203,9 +212,9 @@ class Density(Model):
             roles=roles,
             test=test,
             truth=truth,
-            name=name or f"Density({estimator!r})",
+            name=name,
         )
-        object.__setattr__(self, "estimator", estimator)
+        _name_after(self, estimator, name)
 
 
 # -- regressors ----------------------------------------------------------------------------------
@@ -292,9 +301,9 @@ class Regressor(Model):
                 "excess_risk": functools.partial(_excess_risk, t, b),
             },
             roles={"risk": "test_error", "excess_risk": "excess_risk"},
-            name=name or f"Regressor({estimator!r})",
+            name=name,
         )
-        object.__setattr__(self, "estimator", estimator)
+        _name_after(self, estimator, name)
 
 
 # -- classifiers ---------------------------------------------------------------------------------
@@ -422,7 +431,7 @@ class Classifier(Model):
                 "prediction_entropy": functools.partial(_prediction_entropy, tx, k),
             },
             roles={"risk": "log_loss", "diversity": "prediction_entropy"},
-            name=name or f"Classifier({estimator!r})",
+            name=name,
         )
-        object.__setattr__(self, "estimator", estimator)
+        _name_after(self, estimator, name)
         object.__setattr__(self, "classes", values)

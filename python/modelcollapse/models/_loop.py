@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from ._model import Model
 
 Words = tuple[int, ...]
+#: The recorded metrics: (name, index among the model's metrics (its stream), function, label).
+Metrics = list[tuple[str, int, Callable[[Any, Any], Any], str]]
 
 
 def stream(key: Words, *spawn_key: int) -> np.random.Generator:
@@ -106,13 +108,13 @@ class RowPool:
         return self._data[index]
 
 
-def _call(what: str, at: str, function: Callable[..., Any], *args: Any) -> Any:
-    """Call the researcher's `function`; what it raises becomes a ModelError naming `what` and
-    where (KeyboardInterrupt and other BaseExceptions pass untouched)."""
+def _call(what: str, r: int, t: int, function: Callable[..., Any], *args: Any) -> Any:
+    """Call the researcher's `function`; what it raises becomes a ModelError naming `what`, the
+    generation and the replicate (KeyboardInterrupt and other BaseExceptions pass untouched)."""
     try:
         return function(*args)
     except Exception as exc:
-        raise ModelError(f"{what} raised at {at}: {type(exc).__name__}: {exc}") from exc
+        raise ModelError(f"{what} raised at {where(r, t)}: {type(exc).__name__}: {exc}") from exc
 
 
 class Replicate:
@@ -134,7 +136,7 @@ class Replicate:
         )
 
     def fit(self, train: np.ndarray, t: int) -> Any:
-        fitted = _call("fit", where(self.r, t), self.model.fit, train, self.rng)
+        fitted = _call("fit", self.r, t, self.model.fit, train, self.rng)
         if fitted is None:
             raise ModelError(
                 f"fit returned None at {where(self.r, t)}: it must return the fitted model "
@@ -143,7 +145,7 @@ class Replicate:
         return fitted
 
     def sample(self, fitted: Any, count: int, t: int) -> np.ndarray:
-        got = _call("sample", where(self.r, t), self.model.sample, fitted, count, self.rng)
+        got = _call("sample", self.r, t, self.model.sample, fitted, count, self.rng)
         return synthetic_rows(got, count, self.real, self.r, t)
 
     def training_set(self, fitted: Any, t: int) -> np.ndarray:
@@ -163,14 +165,11 @@ class Replicate:
             return np.concatenate([real, self.sample(fitted, n - self.count, t)])
         return self.sample(fitted, n, t)
 
-    def measure(self, fitted: Any, train: np.ndarray, t: int, names: Sequence[str]) -> list[float]:
+    def measure(self, fitted: Any, train: np.ndarray, t: int, metrics: Metrics) -> list[float]:
         out = []
-        for name in names:
-            k = self.model.metric_names.index(name)
+        for name, k, function, label in metrics:
             context = Context(self.real, self.test, train, t, self.r, self.key, k)
-            value = _call(
-                f"metric {name!r}", where(self.r, t), self.model.metrics[name], fitted, context
-            )
+            value = _call(label, self.r, t, function, fitted, context)
             out.append(metric_value(value, name, self.r, t))
         return out
 
@@ -189,21 +188,24 @@ def run_replicates(
     """Replicates start..stop as (replicates, metrics, recorded iterations). ``progress`` is
     called with the generations done so far."""
     grid = recorded_iterations(iterations, stride)
+    metrics = [
+        (name, model.metric_names.index(name), model.metrics[name], f"metric {name!r}")
+        for name in names
+    ]
     out = np.empty((stop - start, len(names), grid.size))
     for i, r in enumerate(range(start, stop)):
         rep = Replicate(model, paradigm, key, r)
         train = rep.real
         fitted = rep.fit(train, 1) if (iterations >= 1 or model.truth is None) else None
-        out[i, :, 0] = rep.measure(
-            model.truth if model.truth is not None else fitted, train, 0, names
-        )
+        real_model = model.truth if model.truth is not None else fitted
+        out[i, :, 0] = rep.measure(real_model, train, 0, metrics)
         slot = 1
         for t in range(1, iterations + 1):
             if t >= 2:
                 train = rep.training_set(fitted, t)
                 fitted = rep.fit(train, t)
             if slot < grid.size and grid[slot] == t:
-                out[i, :, slot] = rep.measure(fitted, train, t, names)
+                out[i, :, slot] = rep.measure(fitted, train, t, metrics)
                 slot += 1
             if progress is not None:
                 progress(i * iterations + t)

@@ -65,8 +65,8 @@ class Model(Setting):
         real distribution) records the metrics of ``truth``; without it, those of generation 1's
         model (fit to the real rows), as a KDE on given data does.
     name
-        What ``repr`` and a sweep's ``setting_repr`` call the model (default: from ``fit``'s
-        name).
+        What ``repr`` and a sweep's ``setting_repr`` call the model (default: the names of
+        ``fit`` and ``sample``).
 
     Replicate r draws its real and test rows, fits and samples from one numpy Generator seeded
     by (the run's seed, r), and each metric from its own (seed, r, iteration, metric), so a run
@@ -88,6 +88,9 @@ class Model(Setting):
     truth: Any
     metrics: dict[str, Callable[[Any, Any], float]]
     name: str
+    _shown: str
+    _roles: Roles
+    _payload: bytes | None
     #: (iterations, replicates) `mc.profile` runs by default: a Python fit per generation.
     profile_defaults = (100, 100)
 
@@ -123,8 +126,10 @@ class Model(Setting):
         else:
             roles = roles_from_mapping(roles, lambda what, v: _metric_name(metrics, what, v))
         if name is None:
-            name = f"Model(fit={_callable_name(fit)}, sample={_callable_name(sample)})"
-        elif not isinstance(name, str):
+            shown = name = f"fit={_callable_name(fit)}, sample={_callable_name(sample)}"
+        elif isinstance(name, str):
+            shown = repr(name)
+        else:
             raise TypeError(f"name must be a str or None, got {type(name).__name__}")
         self._set(
             fit=fit,
@@ -136,6 +141,7 @@ class Model(Setting):
             metrics=metrics,
             metric_names=tuple(metrics),
             name=name,
+            _shown=shown,
             _roles=roles,
             _payload=None,
         )
@@ -150,8 +156,8 @@ class Model(Setting):
     def __repr__(self) -> str:
         real = "<callable>" if callable(self.real) else f"<{len(self.real)} rows>"
         return (
-            f"{self.name}: samples={self.samples}, real={real}, "
-            f"metrics=[{', '.join(self.metric_names)}]"
+            f"{type(self).__name__}({self._shown}, samples={self.samples}, real={real}, "
+            f"metrics=[{', '.join(self.metric_names)}])"
         )
 
     def roles(self) -> Roles:

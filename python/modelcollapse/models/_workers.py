@@ -14,10 +14,11 @@ terminated at once (a worker may be deep inside a long fit), so none is left beh
 
 from __future__ import annotations
 
-import math
+import itertools
 import multiprocessing
 import os
 import pickle
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -54,10 +55,24 @@ THREAD_VARIABLES = (
 )
 
 
+def _start_worker(threads: int) -> None:
+    """A worker's initializer: it exits as soon as the process that started it does (killed, not
+    only interrupted: a worker must not finish a long chunk for nobody), and shares the cores."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    _share_cores(threads)
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()  # returns when the parent's sentinel closes: it has died
+    os._exit(1)
+
+
 def _share_cores(threads: int) -> None:
-    """A worker's initializer: unless the user sized the native thread pools themselves, give
-    each worker its share of the cores, so that a scikit-learn fit using OpenMP or BLAS in every
-    worker does not oversubscribe the machine (joblib's workers do the same)."""
+    """Unless the user sized the native thread pools themselves, give each worker its share of
+    the cores, so that a scikit-learn fit using OpenMP or BLAS in every worker does not
+    oversubscribe the machine (joblib's workers do the same)."""
     if any(name in os.environ for name in THREAD_VARIABLES):
         return
     for name in THREAD_VARIABLES:  # for libraries loaded later in this worker
@@ -73,15 +88,16 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` processes started by forkserver (spawn where there is none), which
     imports the library once so that each worker starts in milliseconds; each worker's native
     thread pools get its share of the cores."""
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["modelcollapse.models._loop"])
+    context: multiprocessing.context.BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver = multiprocessing.get_context("forkserver")
+        forkserver.set_forkserver_preload(["modelcollapse.models._loop"])
+        context = forkserver
     else:
         context = multiprocessing.get_context("spawn")
     threads = max(1, default_workers() // workers)
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_share_cores, initargs=(threads,)
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(threads,)
     )
 
 
@@ -137,8 +153,10 @@ def run_model(model: Model, paradigm: Paradigm, run: KernelRun) -> npt.NDArray[n
             run.progress,
         )
     check_picklable(model)
-    chunk = max(1, math.ceil(n / (CHUNKS_PER_WORKER * workers)))
-    chunks = [(s, min(s + chunk, first + n)) for s in range(first, first + n, chunk)]
+    # near-equal chunks (sizes differ by at most one), so that no worker is left with the last
+    bounds = np.linspace(first, first + n, min(n, CHUNKS_PER_WORKER * workers) + 1)
+    edges = [first, *(int(b) for b in np.rint(bounds[1:-1])), first + n]
+    chunks = list(itertools.pairwise(edges))
     out = np.empty((n, len(names), recorded_count(run.iterations, run.stride)))
 
     def submit(pool: Executor, start: int, stop: int) -> Future[Any]:
