@@ -319,9 +319,8 @@ def main() -> None:
         row, detail = overhead_case(label, paradigm, hand, reps // scale, repeats)
         table.append(row)
         details.append(detail)
-    # A multiple of 16 replicates: a run on 2 workers sends ceil(n / 16)-replicate chunks, so
-    # 16 equal chunks, 8 for each worker (150 would make 15 chunks: 8 on one worker, 7 on the
-    # other, and cost the speed-up about 6%).
+    # A run on 2 workers sends 16 near-equal chunks, 8 to each worker: 160 replicates make them
+    # exactly equal (any count gives chunks that differ by at most one replicate).
     row, lines = workers_case(160 // scale, min(repeats, 2))
     table.append(row)
     details += lines
