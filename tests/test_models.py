@@ -159,16 +159,15 @@ def test_categorical_model_agrees_with_discrete(categorical_runs, paradigm):
 # -- the same numbers however the run is cut ----------------------------------------------------
 
 
+def _cut(**kw) -> mc.Run:
+    """The same run (seed 3, AccumulateSubsample(25), 12 generations) however it is cut."""
+    kw.setdefault("replicates", 24)
+    return mc.simulate(gaussian_model(), mc.AccumulateSubsample(25), iterations=12, rng=3, **kw)
+
+
 @pytest.fixture(scope="module")
 def reference_run():
-    return mc.simulate(
-        gaussian_model(),
-        mc.AccumulateSubsample(25),
-        iterations=12,
-        replicates=24,
-        rng=3,
-        workers=1,
-    )
+    return _cut(workers=1)
 
 
 def _same(a: mc.Run, b: mc.Run) -> None:
@@ -177,72 +176,30 @@ def _same(a: mc.Run, b: mc.Run) -> None:
 
 
 def test_two_workers_give_the_same_bytes(reference_run):
-    two = mc.simulate(
-        gaussian_model(),
-        mc.AccumulateSubsample(25),
-        iterations=12,
-        replicates=24,
-        rng=3,
-        workers=2,
-    )
-    _same(two, reference_run)
+    _same(_cut(workers=2), reference_run)
 
 
 def test_an_executor_and_replicate_ranges_give_the_same_bytes(reference_run):
     with ThreadPoolExecutor(3) as pool:
-        threaded = mc.simulate(
-            gaussian_model(),
-            mc.AccumulateSubsample(25),
-            iterations=12,
-            replicates=24,
-            rng=3,
-            executor=pool,
-        )
-    _same(threaded, reference_run)
-    halves = [
-        mc.simulate(
-            gaussian_model(),
-            mc.AccumulateSubsample(25),
-            iterations=12,
-            replicates=r,
-            rng=3,
-            workers=1,
-        ).metrics
-        for r in (range(0, 7), range(7, 24))
-    ]
+        _same(_cut(executor=pool), reference_run)
+    halves = [_cut(replicates=r, workers=1).metrics for r in (range(0, 7), range(7, 24))]
     joined = np.concatenate([h["var"].values for h in halves])
     assert joined.tobytes() == reference_run.metrics["var"].values.tobytes()
 
 
 def test_metrics_and_stride_do_not_change_the_trajectory(reference_run):
-    only = mc.simulate(
-        gaussian_model(),
-        mc.AccumulateSubsample(25),
-        iterations=12,
-        replicates=24,
-        rng=3,
-        workers=1,
-        metrics=["noisy"],
-        stride=5,
-    )
+    only = _cut(workers=1, metrics=["noisy"], stride=5)
     full = reference_run.metrics["noisy"].sel(iteration=only.metrics.iteration)
     assert only.metrics["noisy"].values.tobytes() == full.values.tobytes()
 
 
 def test_a_dask_executor_gives_the_same_bytes(reference_run):
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     with distributed.Client(
         n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
     ) as client:
-        run = mc.simulate(
-            gaussian_model(),
-            mc.AccumulateSubsample(25),
-            iterations=12,
-            replicates=24,
-            rng=3,
-            executor=client.get_executor(),
-        )
-    _same(run, reference_run)
+        _same(_cut(executor=client.get_executor()), reference_run)
 
 
 def test_accumulate_grows_the_pool_in_place():

@@ -186,7 +186,7 @@ def run_replicates(
     progress: Callable[[int], object] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Replicates start..stop as (replicates, metrics, recorded iterations). ``progress`` is
-    called with the generations done so far."""
+    called with the generations done so far (a worker process's task runs without it)."""
     grid = recorded_iterations(iterations, stride)
     metrics = [
         (name, model.metric_names.index(name), model.metrics[name], f"metric {name!r}")
@@ -212,18 +212,4 @@ def run_replicates(
     return out
 
 
-def chunk_task(
-    model: Model,
-    paradigm: Paradigm,
-    names: Sequence[str],
-    iterations: int,
-    stride: int,
-    key: Words,
-    start: int,
-    stop: int,
-) -> npt.NDArray[np.float64]:
-    """What a worker process runs: `run_replicates` without progress (picklable, top level)."""
-    return run_replicates(model, paradigm, names, iterations, stride, key, start, stop)
-
-
-__all__ = ["Context", "RowPool", "chunk_task", "run_replicates", "stream"]
+__all__ = ["Context", "RowPool", "run_replicates", "stream"]

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from ..paradigms import Paradigm
 from ..settings._common import KernelRun, recorded_count
-from ._loop import chunk_task, run_replicates
+from ._loop import run_replicates
 
 if TYPE_CHECKING:
     from ._model import Model
@@ -161,7 +161,7 @@ def run_model(model: Model, paradigm: Paradigm, run: KernelRun) -> npt.NDArray[n
 
     def submit(pool: Executor, start: int, stop: int) -> Future[Any]:
         return pool.submit(
-            chunk_task, model, paradigm, names, run.iterations, run.stride, key, start, stop
+            run_replicates, model, paradigm, names, run.iterations, run.stride, key, start, stop
         )
 
     if run.executor is not None:
