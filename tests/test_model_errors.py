@@ -406,3 +406,131 @@ def _alive(pid: int) -> bool:
     # a zombie (exited, not yet reaped by init) counts as gone
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+# -- what the review of the first version found -------------------------------------------------
+
+
+def test_a_run_uses_the_model_as_it_is_when_the_run_starts():
+    """No pickled copy outlives a run: a change to what fit reads shows in the next run, with
+    any number of workers."""
+    setting = {"level": 1.0}
+
+    def fit(data, rng):
+        return setting["level"]
+
+    def sample(m, n, rng):
+        return np.full(n, m)
+
+    m = mc.Model(fit, sample, real=REAL, samples=10, metrics={"m": metric_m}, roles={"risk": "m"})
+    assert np.all(run(m, workers=2).metrics["m"].values == 1.0)
+    setting["level"] = 3.0
+    for workers in (2, 1):
+        assert np.all(run(m, workers=workers).metrics["m"].values == 3.0)
+
+
+D_BLAS = 200
+
+
+def blas_real(rng):
+    return rng.standard_normal((2000, D_BLAS))
+
+
+def blas_fit(data, rng):
+    centred = data - data.mean(0)
+    cov = centred.T @ centred / (len(data) - 1)
+    return np.linalg.cholesky(cov + 1e-9 * np.eye(D_BLAS))
+
+
+def blas_sample(m, n, rng):
+    return rng.standard_normal((n, D_BLAS)) @ m.T
+
+
+def blas_trace(m, c):
+    return float(np.sum(m**2))
+
+
+def test_blas_heavy_models_give_the_same_bytes_with_any_workers():
+    """Every replicate runs BLAS on one thread, here as in a worker: a product summed over
+    another number of threads would differ in the last bits."""
+    m = mc.Model(
+        blas_fit,
+        blas_sample,
+        real=blas_real,
+        samples=2000,
+        metrics={"tr": blas_trace},
+        roles={"risk": "tr"},
+    )
+    kw = {"iterations": 2, "replicates": 4, "rng": 0}
+    one = mc.simulate(m, mc.Replace(), workers=1, **kw).metrics["tr"].values
+    two = mc.simulate(m, mc.Replace(), workers=2, **kw).metrics["tr"].values
+    assert one.tobytes() == two.tobytes()
+
+
+def test_integers_that_do_not_fit_the_real_dtype_are_refused():
+    def fit(data, rng):
+        return 0
+
+    def wide(m, n, rng):
+        return np.full(n, 300, dtype=np.int64)
+
+    m = mc.Model(
+        fit,
+        wide,
+        real=np.zeros(10, dtype=np.int8),
+        samples=10,
+        metrics={"m": metric_m},
+        roles={"risk": "m"},
+    )
+    with pytest.raises(ValueError, match=r"int64 values that int8.*cannot hold"):
+        run(m)
+
+
+@pytest.mark.parametrize(
+    "paradigm", [mc.Replace(), mc.Accumulate(), mc.AccumulateSubsample(12), mc.MixReal(0.5)]
+)
+def test_training_rows_are_read_only_and_the_real_rows_a_copy(paradigm):
+    writable = []
+
+    def fit(data, rng):
+        writable.append(data.flags.writeable)
+        return gauss_fit(data, rng)
+
+    real = REAL.copy()
+    m = model(fit, real=real)
+    real[:] = 100.0  # the user's array changes after the model was built
+    result = run(m, paradigm=paradigm)
+    assert not any(writable)
+    assert np.all(result.metrics["var"].sel(iteration=1).values < 1.0)
+
+
+def test_a_fixed_test_set_must_match_drawn_real_rows():
+    m = model(real=lambda rng: rng.normal(size=(10, 2)), test=np.zeros(5))
+    with pytest.raises(ValueError, match="replicate 0: the test rows are shaped"):
+        run(m)
+
+
+def test_a_metric_returning_a_huge_integer_is_named():
+    m = model(metrics={"var": lambda m, c: 10**400})
+    with pytest.raises(ValueError, match=r"metric 'var' .* integer too large"):
+        run(m)
+
+
+def test_thread_executors_take_unpicklable_models_and_process_executors_refuse_them():
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    lock = threading.Lock()
+
+    def fit_with_lock(data, rng):
+        with lock:
+            return gauss_fit(data, rng)
+
+    m = model(fit_with_lock)
+    with ThreadPoolExecutor(2) as pool:
+        threaded = run(m, executor=pool)
+    assert threaded.metrics["var"].values.tobytes() == run(m).metrics["var"].values.tobytes()
+    with (
+        ProcessPoolExecutor(2) as pool,
+        pytest.raises(TypeError, match=r"point 0: .*its fit cannot be pickled"),
+    ):
+        mc.sweep([(m, mc.Replace())], replicates=4, iterations=2, rng=0, executor=pool)

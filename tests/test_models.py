@@ -180,8 +180,8 @@ def test_two_workers_give_the_same_bytes(reference_run):
 
 
 def test_an_executor_and_replicate_ranges_give_the_same_bytes(reference_run):
-    with ThreadPoolExecutor(3) as pool:
-        _same(_cut(executor=pool), reference_run)
+    with ThreadPoolExecutor(3) as pool:  # 24 chunks of one replicate, three at a time
+        _same(_cut(executor=pool, workers=3), reference_run)
     halves = [_cut(replicates=r, workers=1).metrics for r in (range(0, 7), range(7, 24))]
     joined = np.concatenate([h["var"].values for h in halves])
     assert joined.tobytes() == reference_run.metrics["var"].values.tobytes()

@@ -182,3 +182,38 @@ def test_without_scikit_learn_the_adapters_say_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.base", None)
     with pytest.raises(ImportError, match=r"pip install 'modelcollapse\[sklearn\]'"):
         mc.sklearn.Density(KernelDensity(), two_modes, 5)
+
+
+@pytest.mark.parametrize("paradigm", [mc.MixReal(0.5), mc.Accumulate(2.0)])
+def test_regressor_follows_the_built_in_regression_under_every_paradigm(paradigm):
+    """The adapter with OLS on a fixed design has mc.LinearRegression's law: MixReal relabels
+    the design rows its real rows leave out, Accumulate(2) relabels the design twice."""
+    rng = np.random.default_rng(2)
+    n, d, sigma = 12, 4, 1.0
+    x = rng.normal(size=(n, d))
+    beta = np.ones(d) / 2
+    ours = mc.sklearn.Regressor(LinearRegression(fit_intercept=False), x, beta, sigma)
+    builtin = mc.LinearRegression(d, n, sigma, beta=beta, design=x)
+    a = mc.simulate(ours, paradigm, iterations=10, replicates=1500, rng=6, stride=5, workers=2)
+    b = mc.simulate(
+        builtin,
+        paradigm,
+        iterations=10,
+        replicates=20_000,
+        rng=7,
+        stride=5,
+        metrics=["excess_risk"],
+    )
+    for t in (1, 5, 10):
+        ma, sa = mean_se(a.metrics["excess_risk"].sel(iteration=t).values)
+        mb, sb = mean_se(b.metrics["excess_risk"].sel(iteration=t).values)
+        assert abs(ma - mb) <= Z * np.hypot(sa, sb), (paradigm, t, ma, mb)
+
+
+def test_a_density_leaves_the_users_truth_as_it_was():
+    truth = GaussianMixture(2, random_state=5).fit(two_modes(np.random.default_rng(0))[:, None])
+    before = (truth.random_state, truth.weights_.copy())
+    model = mc.sklearn.Density(GaussianMixture(2), two_modes, N_MIX, truth=truth)
+    mc.simulate(model, mc.Replace(), iterations=2, replicates=2, rng=0, workers=1)
+    assert truth.random_state == before[0]
+    assert np.array_equal(truth.weights_, before[1])

@@ -262,8 +262,9 @@ def simulate(
     workers, executor
         Where an `mc.Model`'s replicates run: ``workers`` processes (default: one per core;
         ``workers=1`` runs them in this process), or any ``concurrent.futures.Executor`` (a Dask
-        ``Client.get_executor()`` too). Results do not depend on either. The built-in settings
-        run on Rust threads and refuse both.
+        ``Client.get_executor()`` too), to which the replicates go in 8 chunks per ``workers``
+        (default: per core here; raise it for a large cluster). Results do not depend on
+        either. The built-in settings run on Rust threads and refuse both.
     progress
         None (the default): in a terminal or notebook, a tqdm bar for runs longer than about
         two seconds; when stderr is not a terminal (batch jobs, CI logs), no bar but a plain

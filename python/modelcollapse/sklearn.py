@@ -15,6 +15,7 @@ so `mc.simulate`, `mc.sweep`, `mc.profile` and the definitions take them as they
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from typing import Any
@@ -103,7 +104,8 @@ def _density_sample(model: Any, n: int, rng: np.random.Generator) -> np.ndarray:
         drawn = model.sample(n, random_state=seed)
     else:
         if "random_state" in model.get_params():
-            model.set_params(random_state=seed)
+            # on a shallow copy: the fitted model (perhaps the user's truth) stays as it was
+            model = copy.copy(model).set_params(random_state=seed)
         drawn = model.sample(n)
     if isinstance(drawn, tuple):
         drawn = drawn[0]
@@ -144,9 +146,11 @@ class Density(Model):
     Metrics: ``nll_real`` (mean negative ``score_samples`` on the test rows; the risk),
     ``cov_trace`` (the trace of the covariance of 1,000 points drawn from the model; the
     diversity), and for mixtures (estimators with ``n_components``) ``min_weight`` and
-    ``weight_entropy``. Roles: the risk and its excess over iteration 0 (Definitions 1-3, 5),
-    the diversity (Definition 4), and for mixtures the modes as the weakest component's weight
+    ``weight_entropy``. Roles: the risk and its excess over iteration 0 (Definitions 1-3), the
+    diversity (Definition 4), and for mixtures the modes as the weakest component's weight
     relative to iteration 0's (Definition 6: collapsed when its median falls below one half).
+    A density without mixture weights (a KDE) declares no modes, so Definition 6 answers None,
+    as do 5, 7 and 8 (no resize, tail or support roles).
     """
 
     def __init__(
@@ -225,10 +229,32 @@ def _xy_fit(estimator: Any, data: np.ndarray, rng: np.random.Generator) -> Any:
 
 
 def _design_rows(design: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """The whole design when n is its size, else n of its rows drawn without replacement."""
-    if n == len(design):
-        return design
-    return design[rng.choice(len(design), n, replace=False)]
+    """n design rows: the whole design as many times as it fits in n (Accumulate(growth=2)
+    relabels it twice, as mc.LinearRegression stacks label vectors), and the rest drawn
+    without replacement."""
+    whole, rest = divmod(n, len(design))
+    parts = [design] * whole
+    if rest:
+        parts.append(design[rng.choice(len(design), rest, replace=False)])
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+class _FixedDesign(Model):
+    """An adapter whose rows are [x, label] over a fixed design, the real rows in design order:
+    MixReal relabels exactly the design rows its real rows leave out, so every training set
+    holds each design row once, as for mc.LinearRegression."""
+
+    _design: np.ndarray
+    _labels: Any  # labels(fitted, x, rng) -> the label column for design rows x
+
+    def _mixed_synthetic(
+        self, fitted: Any, real_index: np.ndarray, count: int, rng: np.random.Generator
+    ) -> np.ndarray | None:
+        rest = np.setdiff1d(np.arange(len(self._design)), real_index)
+        if rest.size != count:  # samples differs from the design's size: rows are drawn
+            return None
+        x = self._design[rest]
+        return np.column_stack([x, self._labels(fitted, x, rng)])
 
 
 def _regression_real(design: np.ndarray, beta: np.ndarray, noise: float, rng: Any) -> np.ndarray:
@@ -236,11 +262,15 @@ def _regression_real(design: np.ndarray, beta: np.ndarray, noise: float, rng: An
     return np.column_stack([design, y])
 
 
+def _regression_labels(noise: float, model: Any, x: np.ndarray, rng: Any) -> np.ndarray:
+    return model.predict(x) + noise * rng.standard_normal(len(x))
+
+
 def _regression_sample(
     design: np.ndarray, noise: float, model: Any, n: int, rng: np.random.Generator
 ) -> np.ndarray:
     x = _design_rows(design, n, rng)
-    return np.column_stack([x, model.predict(x) + noise * rng.standard_normal(n)])
+    return np.column_stack([x, _regression_labels(noise, model, x, rng)])
 
 
 def _excess_risk(design: np.ndarray, beta: np.ndarray, model: Any, context: Any) -> float:
@@ -253,7 +283,7 @@ def _test_error(
     return _excess_risk(design, beta, model, context) + noise**2
 
 
-class Regressor(Model):
+class Regressor(_FixedDesign):
     """A scikit-learn regressor refit to labels drawn from its own fit plus Gaussian noise, over
     a fixed design (the paper's Appendix A with any regressor: ``LinearRegression``, ``Ridge``).
 
@@ -263,8 +293,11 @@ class Regressor(Model):
     whole design; a generation that needs fewer synthetic rows (MixReal) relabels that many
     design rows drawn without replacement. Metrics on ``test`` (a design, default the training
     design): ``excess_risk``, the mean of (f(x) - x beta)^2, and ``test_error``, that plus
-    noise^2 (the expected squared error on a fresh label). Roles: the risk and excess risk
-    (Definitions 1-3, 5).
+    noise^2 (the expected squared error on a fresh label). Roles: the risk and the excess risk
+    (Definitions 1-3; Definition 5 needs a resize role, which a Model does not declare).
+    Every training set holds each design row once under MixReal (the real rows with their
+    real labels, the others relabelled) and ``round(growth)`` times under Accumulate, as for
+    `mc.LinearRegression`; a fraction of the design is drawn without replacement.
     """
 
     def __init__(
@@ -304,6 +337,7 @@ class Regressor(Model):
             name=name,
         )
         _name_after(self, estimator, name)
+        self._set(_design=x, _labels=functools.partial(_regression_labels, noise))
 
 
 # -- classifiers ---------------------------------------------------------------------------------
@@ -341,14 +375,18 @@ def _probabilities(model: Any, x: np.ndarray, classes: int) -> np.ndarray:
     return full
 
 
+def _class_labels(classes: int, model: Any, x: np.ndarray, rng: Any) -> np.ndarray:
+    """Label indices drawn from the model's P(class | x), as floats (the rows' dtype)."""
+    cumulative = np.cumsum(_probabilities(model, x, classes), axis=1)
+    u = rng.random(len(x))[:, None]
+    return np.minimum((u > cumulative).sum(axis=1), classes - 1).astype(np.float64)
+
+
 def _class_sample(
     design: np.ndarray, classes: int, model: Any, n: int, rng: np.random.Generator
 ) -> np.ndarray:
     x = _design_rows(design, n, rng)
-    cumulative = np.cumsum(_probabilities(model, x, classes), axis=1)
-    u = rng.random(n)[:, None]
-    labels = np.minimum((u > cumulative).sum(axis=1), classes - 1)
-    return np.column_stack([x, labels.astype(np.float64)])
+    return np.column_stack([x, _class_labels(classes, model, x, rng)])
 
 
 def _zero_one(x: np.ndarray, y: np.ndarray, classes: int, model: Any, context: Any) -> float:
@@ -372,7 +410,7 @@ def _prediction_entropy(x: np.ndarray, classes: int, model: Any, context: Any) -
     return float(np.mean(terms.sum(axis=1)))
 
 
-class Classifier(Model):
+class Classifier(_FixedDesign):
     """A probabilistic scikit-learn classifier (``LogisticRegression``, ...) refit to labels
     drawn from its own ``predict_proba`` over a fixed design ``X`` (the real labels ``y``).
 
@@ -434,4 +472,5 @@ class Classifier(Model):
             name=name,
         )
         _name_after(self, estimator, name)
+        self._set(_design=x, _labels=functools.partial(_class_labels, k))
         object.__setattr__(self, "classes", values)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import pickle
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from ._checkpoint import ChunkStore, describe
 from ._progress import Progress
 from ._rng import RNGLike, seed_sequence
 from .models import Model
-from .models._workers import check_picklable, default_workers, stop_pool, worker_pool
+from .models._workers import default_workers, snapshot, stop_pool, worker_pool
 from .paradigms import Paradigm, Replace, check_paradigm, label, parameters
 from .settings import Discrete, Setting, check_setting
 from .settings._common import recorded_count, recorded_iterations
@@ -214,6 +215,10 @@ def sweep(
     _check_label_names(points, {n for point_names in names for n in point_names}, "metric")
     recorded = recorded_count(iterations, stride)
     _check_result_size(points, names, replicates, recorded)
+    if workers is not None:
+        workers = _checks.integer("workers", workers, minimum=1, maximum=1024)
+    python = any(isinstance(p.setting, Model) for p in points)
+    runs = _snapshots(points, executor, workers)
     store = None
     if checkpoint is not None:
         manifest = {
@@ -235,21 +240,12 @@ def sweep(
         return store.load(i, start, stop, names[i], recorded) if store else None
 
     def task(i: int, start: int, stop: int) -> tuple[Any, ...]:
-        return (points[i], seeds[i], start, stop, iterations, stride, names[i], threads)
+        return (runs[i], seeds[i], start, stop, iterations, stride, names[i], threads)
 
     todo = _pending(len(points), replicates, chunk, data, load)
-    if workers is not None:
-        workers = _checks.integer("workers", workers, minimum=1, maximum=1024)
-    python = any(isinstance(p.setting, Model) for p in points)
     if executor is not None or not python or workers == 1 or not todo:
         _execute(_run_chunk, task, todo, data, store, executor, mode, "sweep")
     else:
-        for i, point in enumerate(points):
-            if isinstance(point.setting, Model):
-                try:
-                    check_picklable(point.setting)
-                except TypeError as exc:
-                    raise TypeError(f"point {i}: {exc}") from None
         pool = worker_pool(min(workers or default_workers(), len(todo)))
         try:
             _execute(_run_chunk, task, todo, data, store, pool, mode, "sweep")
@@ -258,6 +254,23 @@ def sweep(
             raise
         pool.shutdown(wait=True)
     return _gather(points, data, replicates, iterations, stride, seeds)
+
+
+def _snapshots(points: list[Point], executor: Any, workers: int | None) -> list[Point]:
+    """The points the tasks run: an `mc.Model` that goes to other processes is pickled once
+    here (refused, before any work, if it cannot be), so that every chunk runs that snapshot
+    whatever changes later; threads of this process run the model itself."""
+    if isinstance(executor, ThreadPoolExecutor) or (executor is None and workers == 1):
+        return points
+    runs = list(points)
+    for i, point in enumerate(points):
+        if isinstance(point.setting, Model):
+            try:
+                frozen = pickle.loads(snapshot(point.setting))
+            except TypeError as exc:
+                raise TypeError(f"point {i}: {exc}") from None
+            runs[i] = Point(frozen, point.paradigm, point.labels)
+    return runs
 
 
 def _pending(

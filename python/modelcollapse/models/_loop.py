@@ -149,7 +149,8 @@ class Replicate:
         return synthetic_rows(got, count, self.real, self.r, t)
 
     def training_set(self, fitted: Any, t: int) -> np.ndarray:
-        """Generation t's training rows (t >= 2), drawing from the previous model `fitted`."""
+        """Generation t's training rows (t >= 2, read-only), drawing from the previous model
+        `fitted`."""
         n = self.model.samples
         if self.pool is not None:
             if self.kind == "accumulate":
@@ -157,13 +158,29 @@ class Replicate:
                     self.pool.append(self.sample(fitted, self.count, t))
                 return self.pool.rows
             self.pool.append(self.sample(fitted, n, t))
-            return self.pool.take(self.rng.choice(self.pool.size, self.count, replace=False))
-        if isinstance(self.paradigm, MixReal):
-            real = self.real[self.rng.choice(len(self.real), self.count, replace=False)]
-            if self.count == n:
-                return real
-            return np.concatenate([real, self.sample(fitted, n - self.count, t)])
-        return self.sample(fitted, n, t)
+            rows = self.pool.take(self.rng.choice(self.pool.size, self.count, replace=False))
+        elif isinstance(self.paradigm, MixReal):
+            rows = self.mixed(fitted, t)
+        else:
+            rows = self.sample(fitted, n, t).view()
+        rows.flags.writeable = False
+        return rows
+
+    def mixed(self, fitted: Any, t: int) -> np.ndarray:
+        """MixReal's training set: `count` real rows drawn without replacement, then the
+        synthetic rest (the model's `_mixed_synthetic` may choose them: a fixed design relabels
+        the design rows the real ones leave out)."""
+        index = self.rng.choice(len(self.real), self.count, replace=False)
+        real = self.real[index]
+        rest = self.model.samples - self.count
+        if rest == 0:
+            return real
+        own = _call("sample", self.r, t, self.model._mixed_synthetic, fitted, index, rest, self.rng)
+        if own is None:
+            synthetic = self.sample(fitted, rest, t)
+        else:
+            synthetic = synthetic_rows(own, rest, self.real, self.r, t)
+        return np.concatenate([real, synthetic])
 
     def measure(self, fitted: Any, train: np.ndarray, t: int, metrics: Metrics) -> list[float]:
         out = []

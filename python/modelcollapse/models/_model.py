@@ -4,8 +4,6 @@ the definitions and the profile)."""
 
 from __future__ import annotations
 
-import hashlib
-import marshal
 import pickle
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -14,10 +12,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _checks
-from .._checkpoint import describe
 from ..roles import Roles, roles_from_mapping
 from ..settings._base import Setting
 from ..settings._common import KernelRun, paradigm_args, round_half_up, single_method
+from ._identity import identity
 from ._rows import ModelError, data_rows, where
 
 if TYPE_CHECKING:
@@ -72,9 +70,12 @@ class Model(Setting):
     by (the run's seed, r), and each metric from its own (seed, r, iteration, metric), so a run
     gives the same numbers for any number of workers, chunk size or executor, and whichever
     metrics or stride are recorded. Replicates run in worker processes by default
-    (``mc.simulate(..., workers=)``; ``workers=1`` runs them in this process). The model is sent
-    to the workers by cloudpickle: lambdas, local functions and notebook functions work; open
-    files, locks and generators do not (an error says which part, before any work).
+    (``mc.simulate(..., workers=)``; ``workers=1`` runs them in this process), each with its
+    BLAS and OpenMP thread pools on one thread (unless ``OMP_NUM_THREADS`` and the like are set),
+    so that sums come out the same wherever a replicate runs. A run pickles the model once, by
+    cloudpickle: lambdas, local functions and notebook functions work; open files, locks and
+    generators do not (an error says which part, before any work). In a script, the run must
+    sit under ``if __name__ == "__main__":`` (worker processes import the main script).
 
     Errors in the model's code raise `ModelError` naming the callable, the generation and the
     replicate; rows of the wrong shape, dtype or count, NaN or inf, and metrics that return no
@@ -90,7 +91,6 @@ class Model(Setting):
     name: str
     _shown: str
     _roles: Roles
-    _payload: bytes | None
     #: (iterations, replicates) `mc.profile` runs by default: a Python fit per generation.
     profile_defaults = (100, 100)
 
@@ -143,7 +143,6 @@ class Model(Setting):
             name=name,
             _shown=shown,
             _roles=roles,
-            _payload=None,
         )
 
     def _set(self, **values: Any) -> None:
@@ -167,13 +166,11 @@ class Model(Setting):
     # -- sending to worker processes and describing for checkpoints ----------------------------
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled by cloudpickle (lambdas and notebook functions travel), once per model."""
-        if self._payload is None:
-            import cloudpickle
+        """Pickled by cloudpickle, so that lambdas and notebook functions travel (a run pickles
+        its model once, and every chunk runs that snapshot)."""
+        import cloudpickle
 
-            state = {k: v for k, v in self.__dict__.items() if k != "_payload"}
-            object.__setattr__(self, "_payload", cloudpickle.dumps((type(self), state)))
-        return (_restore, (self._payload,))
+        return (_restore, (cloudpickle.dumps((type(self), self.__dict__)),))
 
     def _unpicklable_part(self) -> str:
         """Which attribute cannot be pickled, for the error message."""
@@ -188,20 +185,26 @@ class Model(Setting):
 
     def _describe(self) -> dict[str, Any]:
         """What a sweep's checkpoint records: the code and data of every part, so that a resumed
-        sweep refuses a model that changed."""
+        sweep refuses a model that changed (see `modelcollapse.models._identity`)."""
+        parts = ("fit", "sample", "real", "test", "truth")
         return {
             "type": type(self).__name__,
             "name": self.name,
             "samples": self.samples,
-            "fit": _fingerprint(self.fit),
-            "sample": _fingerprint(self.sample),
-            "real": _fingerprint(self.real),
-            "test": _fingerprint(self.test),
-            "truth": _fingerprint(self.truth),
-            "metrics": {k: _fingerprint(v) for k, v in self.metrics.items()},
+            **{part: identity(getattr(self, part), what=part) for part in parts},
+            "metrics": {k: identity(v, what=f"metrics[{k!r}]") for k, v in self.metrics.items()},
         }
 
     # -- what the loop reads -------------------------------------------------------------------
+
+    def _mixed_synthetic(
+        self, fitted: Any, real_index: np.ndarray, count: int, rng: np.random.Generator
+    ) -> Any:
+        """The synthetic rows of a MixReal training set whose real rows are
+        ``real[real_index]``, or None for `count` rows drawn by ``sample`` (the default).
+        `mc.sklearn`'s Regressor and Classifier relabel the design rows the real ones leave
+        out, as `mc.LinearRegression` does."""
+        return None
 
     def _draw(self, what: str, source: Any, rng: np.random.Generator, r: int) -> np.ndarray:
         try:
@@ -216,13 +219,13 @@ class Model(Setting):
         return self._draw("real", self.real, rng, r) if callable(self.real) else self.real
 
     def _test_rows(self, rng: np.random.Generator, r: int, real: np.ndarray) -> np.ndarray | None:
-        if not callable(self.test):
-            return self.test
-        test = self._draw("test", self.test, rng, r)
+        if self.test is None:
+            return None
+        test = self._draw("test", self.test, rng, r) if callable(self.test) else self.test
         if test.shape[1:] != real.shape[1:]:
             raise ValueError(
-                f"test(rng) for replicate {r} returned rows shaped {test.shape[1:]}; the real "
-                f"rows are shaped {real.shape[1:]}"
+                f"replicate {r}: the test rows are shaped {test.shape[1:]}, the real rows "
+                f"{real.shape[1:]}; they must be alike"
             )
         return test
 
@@ -263,7 +266,6 @@ def _restore(payload: bytes) -> Model:
     model = cls.__new__(cls)
     for key, value in state.items():
         object.__setattr__(model, key, value)
-    object.__setattr__(model, "_payload", payload)
     return model
 
 
@@ -304,39 +306,6 @@ def _callable_name(function: Any) -> str:
         func = getattr(function, "func", None)  # functools.partial
         return f"partial({_callable_name(func)})" if func is not None else type(function).__name__
     return str(name)
-
-
-def _fingerprint(value: Any) -> Any:
-    """A JSON-able identity of a callable or data that differs when its code or data do:
-    functions by name, a digest of their code, their defaults and closure; partials by their
-    function and arguments; everything else as `describe` gives it."""
-    if callable(value) and hasattr(value, "__code__"):
-        code = hashlib.sha256(marshal.dumps(value.__code__)).hexdigest()[:16]
-        cells = [c.cell_contents for c in (value.__closure__ or ()) if _filled(c)]
-        return {
-            "function": f"{getattr(value, '__module__', '?')}.{_callable_name(value)}",
-            "code": code,
-            "defaults": _fingerprint(list(value.__defaults__ or ())),
-            "closure": [_fingerprint(c) for c in cells],
-        }
-    func = getattr(value, "func", None)
-    if func is not None and hasattr(value, "args") and hasattr(value, "keywords"):
-        return {
-            "partial": _fingerprint(func),
-            "args": [_fingerprint(a) for a in value.args],
-            "keywords": {k: _fingerprint(v) for k, v in value.keywords.items()},
-        }
-    if isinstance(value, (list, tuple)):
-        return [_fingerprint(v) for v in value]
-    return describe(value)
-
-
-def _filled(cell: Any) -> bool:
-    try:
-        cell.cell_contents  # noqa: B018 - an empty cell raises
-    except ValueError:
-        return False
-    return True
 
 
 __all__ = ["Model", "ModelError", "where"]

@@ -48,9 +48,7 @@ def data_rows(name: str, value: Any, *, replicate: int | None = None) -> np.ndar
                 f"{name}{at} holds {int(bad.sum()):,} NaN or infinite value(s), the first at "
                 f"index {tuple(first)}"
             )
-    rows = np.require(rows, requirements=["C_CONTIGUOUS", "ALIGNED"])
-    if rows is value:
-        rows = rows.view()
+    rows = np.array(rows, order="C", copy=True)  # the caller's array may change later
     rows.flags.writeable = False
     return rows
 
@@ -77,7 +75,13 @@ def synthetic_rows(
                 f"{what} returned dtype {rows.dtype}; the real rows are {like.dtype}, and the "
                 f"synthetic rows must be of that kind (a {like.dtype} array)"
             )
-        rows = rows.astype(like.dtype)
+        cast = rows.astype(like.dtype)
+        if like.dtype.kind in "biu" and not np.array_equal(cast, rows):
+            raise ValueError(
+                f"{what} returned {rows.dtype} values that {like.dtype}, the real rows' dtype, "
+                f"cannot hold (e.g. {rows[cast != rows].flat[0]!r})"
+            )
+        rows = cast
     if rows.dtype.kind == "f":
         bad = ~np.isfinite(rows)
         if bad.any():
@@ -98,7 +102,13 @@ def metric_value(value: Any, name: str, replicate: int, generation: int) -> floa
             f"metric {name!r} at {where(replicate, generation)} returned "
             f"{type(value).__name__} {str(value)[:60]!r}; a metric returns a real number"
         )
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float's range
+        raise ValueError(
+            f"metric {name!r} at {where(replicate, generation)} returned an integer too large "
+            "for a float"
+        ) from None
     if math.isnan(number):
         raise ValueError(
             f"metric {name!r} at {where(replicate, generation)} returned NaN; a metric returns "

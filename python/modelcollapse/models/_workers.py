@@ -3,8 +3,12 @@ or on an executor the caller gives (a ``concurrent.futures`` executor, Dask's in
 
 Replicates go out in chunks and come back in replicate order, so the result depends on neither
 the number of workers nor the chunking (each replicate's streams depend on (seed, replicate)
-only). A model goes to the workers pickled by cloudpickle (see `Model.__reduce__`), so lambdas,
-local functions and functions defined in a notebook work. The pool is started with
+only). A run pickles its model once, by cloudpickle (see `Model.__reduce__`), so lambdas, local
+functions and functions defined in a notebook work, and every chunk runs that snapshot. Every
+replicate runs its native thread pools (BLAS, OpenMP) on one thread, in this process as in a
+worker, unless the user set OMP_NUM_THREADS and the like: a reduction split over another number
+of threads sums in another order, and the last bits would depend on the worker count.
+Parallelism comes from the replicates. The pool is started with
 "forkserver" where the platform has it ("spawn" elsewhere), never "fork": forking a process
 whose BLAS, OpenMP or Rust threads are running can deadlock the child.
 
@@ -14,13 +18,21 @@ terminated at once (a worker may be deep inside a long fit), so none is left beh
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import pickle
 import threading
-from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import (
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+)
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +45,9 @@ from ._loop import run_replicates
 
 if TYPE_CHECKING:
     from ._model import Model
+
+#: What each worker process imports before it starts (through forkserver's preload).
+PRELOAD = "modelcollapse.models._loop"
 
 #: Chunks per worker: enough for the progress bar to move and for uneven chunks to even out.
 CHUNKS_PER_WORKER = 8
@@ -55,13 +70,14 @@ THREAD_VARIABLES = (
 )
 
 
-def _start_worker(threads: int) -> None:
+def _start_worker() -> None:
     """A worker's initializer: it exits as soon as the process that started it does (killed, not
-    only interrupted: a worker must not finish a long chunk for nobody), and shares the cores."""
+    only interrupted: a worker must not finish a long chunk for nobody), and runs its native
+    thread pools on one thread, as every replicate does."""
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-    _share_cores(threads)
+    _one_thread_per_replicate()
 
 
 def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
@@ -69,36 +85,20 @@ def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
     os._exit(1)
 
 
-def _share_cores(threads: int) -> None:
-    """Unless the user sized the native thread pools themselves, give each worker its share of
-    the cores, so that a scikit-learn fit using OpenMP or BLAS in every worker does not
-    oversubscribe the machine (joblib's workers do the same)."""
-    if any(name in os.environ for name in THREAD_VARIABLES):
-        return
-    for name in THREAD_VARIABLES:  # for libraries loaded later in this worker
-        os.environ[name] = str(threads)
-    try:
-        from threadpoolctl import threadpool_limits  # scikit-learn's dependency
-    except ImportError:
-        return
-    threadpool_limits(threads)  # for libraries already loaded (numpy's BLAS)
-
-
 def worker_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` processes started by forkserver (spawn where there is none), which
-    imports the library once so that each worker starts in milliseconds; each worker's native
-    thread pools get its share of the cores."""
+    imports the library once so that each worker starts in milliseconds (added to any modules
+    the user asked forkserver to preload)."""
     context: multiprocessing.context.BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
         forkserver = multiprocessing.get_context("forkserver")
-        forkserver.set_forkserver_preload(["modelcollapse.models._loop"])
+        preload = list(getattr(multiprocessing.forkserver._forkserver, "_preload_modules", []))
+        if PRELOAD not in preload:
+            forkserver.set_forkserver_preload([*preload, PRELOAD])
         context = forkserver
     else:
         context = multiprocessing.get_context("spawn")
-    threads = max(1, default_workers() // workers)
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(threads,)
-    )
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -118,11 +118,12 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
             process.join()
 
 
-def check_picklable(model: Model) -> None:
-    """Refuse, before any work, a model that cannot be sent to a worker process, naming the
-    part that cannot and what to do."""
+def snapshot(model: Model) -> bytes:
+    """The model pickled once for a run, so that every chunk runs the same code whatever
+    changes after; refused before any work, naming the part that cannot travel and what to
+    do."""
     try:
-        pickle.dumps(model)
+        return pickle.dumps(model)
     except Exception as exc:
         part = model._unpicklable_part()
         raise TypeError(
@@ -134,47 +135,102 @@ def check_picklable(model: Model) -> None:
         ) from exc
 
 
+def run_snapshot(
+    payload: bytes, origin: int, paradigm: Paradigm, names: list[str], *args: Any
+) -> npt.NDArray[np.float64]:
+    """A chunk of a pickled model's replicates (what a worker process runs). In a process
+    other than the run's own (`origin`), native thread pools are held to one thread first."""
+    if os.getpid() != origin:
+        _one_thread_per_replicate()
+    return run_replicates(pickle.loads(payload), paradigm, names, *args)
+
+
+def _one_thread_per_replicate() -> None:
+    """Hold this process's native thread pools (BLAS, OpenMP) to one thread for good, unless
+    the user sized them: a reduction split over another number of threads sums in another
+    order, and the numbers would depend on where a replicate ran."""
+    if any(name in os.environ for name in THREAD_VARIABLES):
+        return
+    for name in THREAD_VARIABLES:  # for libraries loaded later in this process
+        os.environ[name] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency
+        return
+    threadpool_limits(1)
+
+
+_held = 0
+_held_lock = threading.Lock()
+_limiter: Any = None
+
+
+@contextlib.contextmanager
+def _one_thread_here() -> Iterator[None]:
+    """In this process, while any run is going: native thread pools held to one thread (as in
+    every worker), unless the user sized them. Runs in several threads at once share one limit,
+    lifted when the last ends."""
+    global _held, _limiter
+    if any(name in os.environ for name in THREAD_VARIABLES):
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with _held_lock:
+        if _held == 0:
+            _limiter = threadpool_limits(1)
+        _held += 1
+    try:
+        yield
+    finally:
+        with _held_lock:
+            _held -= 1
+            if _held == 0:
+                _limiter.restore_original_limits()
+                _limiter = None
+
+
 def run_model(model: Model, paradigm: Paradigm, run: KernelRun) -> npt.NDArray[np.float64]:
     """The model's metrics as (replicates, metrics, recorded iterations)."""
     key = tuple(run.key.words)
     first, n = run.first, run.replicates
     names = list(run.metrics)
+    args = (run.iterations, run.stride, key)
     workers = run.workers if run.workers is not None else default_workers()
-    if run.executor is None and (workers == 1 or n == 1):
-        return run_replicates(
-            model,
-            paradigm,
-            names,
-            run.iterations,
-            run.stride,
-            key,
-            first,
-            first + n,
-            run.progress,
-        )
-    check_picklable(model)
-    # near-equal chunks (sizes differ by at most one), so that no worker is left with the last
-    bounds = np.linspace(first, first + n, min(n, CHUNKS_PER_WORKER * workers) + 1)
-    edges = [first, *(int(b) for b in np.rint(bounds[1:-1])), first + n]
-    chunks = list(itertools.pairwise(edges))
-    out = np.empty((n, len(names), recorded_count(run.iterations, run.stride)))
+    in_threads = isinstance(run.executor, ThreadPoolExecutor)
+    with _one_thread_here():
+        if run.executor is None and (workers == 1 or n == 1):
+            return run_replicates(model, paradigm, names, *args, first, first + n, run.progress)
+        # near-equal chunks (sizes differ by at most one), so that no worker is left with the
+        # last; with an executor, workers= sets how many (default: per core here)
+        bounds = np.linspace(first, first + n, min(n, CHUNKS_PER_WORKER * workers) + 1)
+        edges = [first, *(int(b) for b in np.rint(bounds[1:-1])), first + n]
+        chunks = list(itertools.pairwise(edges))
+        out = np.empty((n, len(names), recorded_count(run.iterations, run.stride)))
+        if in_threads:  # threads of this process share the model itself
 
-    def submit(pool: Executor, start: int, stop: int) -> Future[Any]:
-        return pool.submit(
-            run_replicates, model, paradigm, names, run.iterations, run.stride, key, start, stop
-        )
+            def submit(pool: Executor, start: int, stop: int) -> Future[Any]:
+                return pool.submit(run_replicates, model, paradigm, names, *args, start, stop)
 
-    if run.executor is not None:
-        _gather(run.executor, chunks, submit, out, first, run)
+        else:
+            payload, origin = snapshot(model), os.getpid()
+
+            def submit(pool: Executor, start: int, stop: int) -> Future[Any]:
+                return pool.submit(
+                    run_snapshot, payload, origin, paradigm, names, *args, start, stop
+                )
+
+        if run.executor is not None:
+            _gather(run.executor, chunks, submit, out, first, run)
+            return out
+        pool = worker_pool(min(workers, len(chunks)))
+        try:
+            _gather(pool, chunks, submit, out, first, run)
+        except BaseException:
+            stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
         return out
-    pool = worker_pool(min(workers, len(chunks)))
-    try:
-        _gather(pool, chunks, submit, out, first, run)
-    except BaseException:
-        stop_pool(pool)
-        raise
-    pool.shutdown(wait=True)
-    return out
 
 
 def _gather(
