@@ -188,14 +188,19 @@ def test_a_worker_that_dies_is_reported_and_the_pool_stopped():
 # -- what cannot travel to a worker -------------------------------------------------------------
 
 
-def test_an_unpicklable_model_is_refused_before_any_work_and_runs_in_process():
+def locked_model() -> mc.Model:
+    """A model whose fit holds a lock: it cannot be pickled."""
     lock = threading.Lock()
 
     def fit_with_lock(data, rng):
         with lock:
             return gauss_fit(data, rng)
 
-    m = model(fit_with_lock)
+    return model(fit_with_lock)
+
+
+def test_an_unpicklable_model_is_refused_before_any_work_and_runs_in_process():
+    m = locked_model()
     with pytest.raises(TypeError, match=r"its fit cannot be pickled.*pass workers=1"):
         run(m, workers=2)
     assert not multiprocessing.active_children()
@@ -519,13 +524,7 @@ def test_a_metric_returning_a_huge_integer_is_named():
 def test_thread_executors_take_unpicklable_models_and_process_executors_refuse_them():
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-    lock = threading.Lock()
-
-    def fit_with_lock(data, rng):
-        with lock:
-            return gauss_fit(data, rng)
-
-    m = model(fit_with_lock)
+    m = locked_model()
     with ThreadPoolExecutor(2) as pool:
         threaded = run(m, executor=pool)
     assert threaded.metrics["var"].values.tobytes() == run(m).metrics["var"].values.tobytes()
