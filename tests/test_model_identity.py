@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.stats as st
+from _models import gaussian_model
 
 import modelcollapse as mc
 from modelcollapse.models._identity import NoIdentityError, identity
@@ -118,9 +119,6 @@ def test_a_sweep_resumes_in_another_process(tmp_path: Path):
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, capture_output=True)
     chunks = sorted(tmp_path.glob("*.parquet"))
     stamps = [p.stat().st_mtime_ns for p in chunks]
-    sys.path.insert(0, str(root / "tests"))
-    from _models import gaussian_model
-
     resumed = mc.sweep(
         [(gaussian_model(), mc.Replace())],
         replicates=6,
