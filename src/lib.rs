@@ -4,21 +4,10 @@
 //! benchmarked without an interpreter; the thin PyO3 binding layer in [`py`] is compiled only with
 //! the `python` feature, which maturin turns on.
 
-pub mod control;
-pub mod discrete;
-pub mod draw;
 pub mod engine;
 pub mod error;
-pub mod exec;
-pub mod gaussian;
-pub mod kde;
-pub mod lnint;
-pub mod metrics;
-pub mod paradigm;
-pub mod quadform;
-pub mod regression;
-pub mod rng;
-pub mod sampling;
+pub mod numerics;
+pub mod settings;
 
 #[cfg(feature = "python")]
 mod py;

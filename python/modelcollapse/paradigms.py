@@ -26,8 +26,8 @@ model. With ``samples`` = n per generation and N real items:
   carrying their real labels and the others synthetic labels.) ``fraction=1`` with N = n fits
   every model to the real data.
 
-Sizes are rounded half up. src/paradigm.rs, and each setting's ``step`` in src/discrete.rs,
-src/gaussian.rs, src/regression.rs and src/kde.rs, and for ``mc.Model``
+Sizes are rounded half up. src/engine/paradigm.rs, and each setting's ``step`` in
+src/settings/ (discrete/, gaussian.rs, regression.rs, kde.rs), and for ``mc.Model``
 python/modelcollapse/models/_loop.py, implement these rules.
 """
 

@@ -5,10 +5,10 @@ use pyo3::prelude::*;
 
 use super::run::run_detached;
 use super::{paradigm, recording};
-use crate::discrete::{self, DiscreteSetting, Paradigm, SimulateSpec};
+use crate::engine::rng::key_from_words;
 use crate::error::invalid;
-use crate::metrics::DiscreteMetric;
-use crate::rng::key_from_words;
+use crate::settings::discrete::metrics::DiscreteMetric;
+use crate::settings::discrete::{self, DiscreteSetting, Paradigm, SimulateSpec};
 
 fn setting(
     weights: &PyReadonlyArray1<'_, f64>,

@@ -5,9 +5,9 @@ use pyo3::prelude::*;
 
 use super::run::run_detached;
 use super::{paradigm, recording};
+use crate::engine::rng::key_from_words;
 use crate::error::invalid;
-use crate::gaussian::{self, Estimator, GaussianMetric, GaussianSetting, Method};
-use crate::rng::key_from_words;
+use crate::settings::gaussian::{self, Estimator, GaussianMetric, GaussianSetting, Method};
 
 fn estimator(name: &str) -> PyResult<Estimator> {
     match name {

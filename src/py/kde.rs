@@ -5,9 +5,9 @@ use pyo3::prelude::*;
 
 use super::run::run_detached;
 use super::{paradigm, recording};
+use crate::engine::rng::key_from_words;
 use crate::error::invalid;
-use crate::kde::{self, KdeMetric, KdeSetting, Mixture, RealSource};
-use crate::rng::key_from_words;
+use crate::settings::kde::{self, KdeMetric, KdeSetting, Mixture, RealSource};
 
 /// The mixture's (weights, means, stds).
 type MixtureArrays<'py> = (

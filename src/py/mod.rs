@@ -13,9 +13,9 @@ mod run;
 
 use pyo3::prelude::*;
 
+use crate::engine::paradigm::Paradigm;
 use crate::engine::Recording;
 use crate::error::{invalid, SimResult};
-use crate::paradigm::Paradigm;
 
 /// The metric list parsed by `parse` and the recording shape a continuous kernel takes.
 pub(crate) fn recording<M>(

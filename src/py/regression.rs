@@ -6,9 +6,9 @@ use pyo3::prelude::*;
 use super::gaussian::method;
 use super::run::run_detached;
 use super::{paradigm, recording};
+use crate::engine::rng::key_from_words;
 use crate::error::invalid;
-use crate::regression::{self, Design, NoiseModel, RegressionMetric, RegressionSetting};
-use crate::rng::key_from_words;
+use crate::settings::regression::{self, Design, NoiseModel, RegressionMetric, RegressionSetting};
 
 /// Simulate replicates `first .. first + replicates` of regression refits; returns a flat float64
 /// array of shape (replicates, len(metrics), recorded iterations). `design` is None for

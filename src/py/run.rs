@@ -8,9 +8,9 @@ use std::time::Duration;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::control::Control;
+use crate::engine::control::Control;
+use crate::engine::exec;
 use crate::error::SimError;
-use crate::exec;
 
 const POLL: Duration = Duration::from_millis(100);
 

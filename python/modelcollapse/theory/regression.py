@@ -1,5 +1,5 @@
 """Exact expected curves of linear-regression refits (paper Appendix A), as the kernel
-(src/regression.rs) runs them: a fixed design X (n x d, drawn once per replicate with rows
+(src/settings/regression.rs) runs them: a fixed design X (n x d, drawn once per replicate with rows
 N(0, I), or given), G = X^T X = L L^T, and each fit is OLS; iteration 1 is the fit to the real
 labels X beta + sigma eps.
 

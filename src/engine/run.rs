@@ -2,10 +2,10 @@
 //! steps it one generation at a time on its own random stream and records its metrics at
 //! iterations 0, 1, stride, 2 stride, ... and the last into its own output row (DESIGN §4).
 
-use crate::control::Control;
+use crate::engine::control::Control;
+use crate::engine::exec;
+use crate::engine::rng::{fast_rng, FastRng, RootKey};
 use crate::error::{invalid, SimResult};
-use crate::exec;
-use crate::rng::{fast_rng, FastRng, RootKey};
 
 /// Cancellation is checked and progress reported once this much work (the state's own unit,
 /// roughly floating-point operations) has been done, about a millisecond.

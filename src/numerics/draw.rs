@@ -3,7 +3,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::rng::FastRng;
+use crate::engine::rng::FastRng;
 
 /// Fill `z` with independent standard normals.
 pub fn fill_normal(z: &mut [f64], rng: &mut FastRng) {

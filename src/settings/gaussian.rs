@@ -19,13 +19,13 @@
 use nalgebra::{DMatrix, DVector, SVD};
 use rand_distr::{ChiSquared, Distribution};
 
-use crate::control::Control;
-use crate::draw::{choose_front, fill_normal};
+use crate::engine::control::Control;
+use crate::engine::paradigm::{check_fitted, Paradigm};
+use crate::engine::rng::{FastRng, RootKey};
 use crate::engine::{self, metric_enum, Generation, Recording};
 use crate::error::{invalid, SimResult};
-use crate::paradigm::{check_fitted, Paradigm};
-use crate::quadform::quadform_sf;
-use crate::rng::{FastRng, RootKey};
+use crate::numerics::draw::{choose_front, fill_normal};
+use crate::numerics::quadform::quadform_sf;
 
 /// Largest dimension accepted (the kernels are dense, O(d^3) per generation: about 0.1 s at
 /// d = 1024, so Ctrl-C, checked between generations, still answers promptly).
@@ -1027,7 +1027,7 @@ pub fn simulate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{fast_rng, key_from_words};
+    use crate::engine::rng::{fast_rng, key_from_words};
 
     /// A random SPD matrix (column-major) and its Cholesky factor.
     fn spd(d: usize, rng: &mut FastRng) -> DMatrix<f64> {

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::control::Control;
+use crate::engine::control::Control;
 use crate::error::{invalid, SimError, SimResult};
 
 /// Call `f(first + i, row_i)` for every row of `out` (rows of `row_len` values), in parallel.

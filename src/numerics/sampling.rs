@@ -10,7 +10,7 @@
 
 use rand::{Rng, RngExt};
 
-use crate::lnint::{ln_factorial, ln_int, TABLE_SIZE};
+use crate::numerics::lnint::{ln_factorial, ln_int, TABLE_SIZE};
 
 /// Below this mean (n min(p, 1-p)) a binomial is drawn by inversion, from it on by BTRS (valid
 /// from 10 on). The two cost the same near 20 (a timing of both here).
@@ -681,7 +681,7 @@ fn pick_items<R: Rng + ?Sized>(rng: &mut R, n: u64, mass: &[u64], total: u64, ou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{key_from_words, replicate_rng};
+    use crate::engine::rng::{key_from_words, replicate_rng};
 
     /// Exact Binomial(n, p) probabilities over [lo, hi], by the pmf ratio recursion from the mode
     /// (computed in log space, so that large n is fine).
@@ -725,7 +725,7 @@ mod tests {
         n: u64,
         p: f64,
         draws: u32,
-        mut sample: impl FnMut(&mut crate::rng::ReplicateRng) -> u64,
+        mut sample: impl FnMut(&mut crate::engine::rng::ReplicateRng) -> u64,
     ) {
         let mut rng = replicate_rng(&key_from_words([n, p.to_bits(), 7, 7]), 0);
         let mean = n as f64 * p;
@@ -1063,7 +1063,7 @@ mod tests {
 #[cfg(test)]
 mod fixed_tests {
     use super::*;
-    use crate::rng::{key_from_words, replicate_rng};
+    use crate::engine::rng::{key_from_words, replicate_rng};
 
     #[test]
     fn alias_tables_reproduce_the_binomial_moments_and_tails() {

@@ -18,13 +18,13 @@
 use nalgebra::{DMatrix, DVector};
 use rand_distr::{ChiSquared, Distribution};
 
-use crate::control::Control;
-use crate::draw::{choose_front, fill_normal};
+use crate::engine::control::Control;
+use crate::engine::paradigm::{check_fitted, Paradigm};
+use crate::engine::rng::{FastRng, RootKey};
 use crate::engine::{self, metric_enum, Generation, Recording};
 use crate::error::{invalid, SimResult};
-use crate::gaussian::Method;
-use crate::paradigm::{check_fitted, Paradigm};
-use crate::rng::{FastRng, RootKey};
+use crate::numerics::draw::{choose_front, fill_normal};
+use crate::settings::gaussian::Method;
 
 /// Largest dimension accepted.
 pub const MAX_DIM: usize = 1024;
@@ -782,7 +782,7 @@ pub fn simulate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{fast_rng, key_from_words};
+    use crate::engine::rng::{fast_rng, key_from_words};
 
     /// A generation's label vectors drawn at once (`add_batch`) have the law of the same vectors
     /// drawn one at a time: the mean and variance of the fit's parameter error and noise

@@ -8,22 +8,24 @@
 //! real atoms, while Replace keeps a compacted list of survivors, so that its cost per generation
 //! is proportional to the survivors.
 
+pub mod metrics;
+
 use std::sync::Arc;
 
 use rand::Rng;
 
-use crate::control::Control;
+use crate::engine::control::Control;
+use crate::engine::exec;
+pub use crate::engine::paradigm::Paradigm;
+use crate::engine::rng::{replicate_rng, RootKey};
 use crate::engine::Recording;
 use crate::error::{invalid, SimResult};
-use crate::exec;
-use crate::lnint::ln_int;
-use crate::metrics::{discrete_metrics, needs_log, DiscreteMetric, RealReference};
-pub use crate::paradigm::Paradigm;
-use crate::rng::{replicate_rng, RootKey};
-use crate::sampling::{
+use crate::numerics::lnint::ln_int;
+use crate::numerics::sampling::{
     hypergeometric, multinomial, multinomial_weights, starts_group, FixedBinomial,
     HypergeometricScratch,
 };
+use metrics::{discrete_metrics, needs_log, DiscreteMetric, RealReference};
 
 /// Largest sample size per generation: counts stay exact in f64 arithmetic below 2^53.
 pub const MAX_SAMPLES: u64 = 1 << 53;
@@ -660,7 +662,7 @@ pub fn collapse_times(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::key_from_words;
+    use crate::engine::rng::key_from_words;
 
     fn key() -> RootKey {
         key_from_words([11, 22, 33, 44])

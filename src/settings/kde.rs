@@ -25,13 +25,13 @@ use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use crate::control::Control;
-use crate::draw::choose_front;
+use crate::engine::control::Control;
+use crate::engine::paradigm::Paradigm;
+use crate::engine::rng::{FastRng, RootKey};
 use crate::engine::{self, metric_enum, Generation, Recording};
 use crate::error::{invalid, SimResult};
-use crate::paradigm::Paradigm;
-use crate::quadform::normal_sf;
-use crate::rng::{FastRng, RootKey};
+use crate::numerics::draw::choose_front;
+use crate::numerics::quadform::normal_sf;
 
 /// Largest per-generation sample size.
 pub const MAX_SAMPLES: u64 = 1 << 32;
@@ -746,8 +746,8 @@ pub fn simulate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draw::fill_normal;
-    use crate::rng::{fast_rng, key_from_words};
+    use crate::engine::rng::{fast_rng, key_from_words};
+    use crate::numerics::draw::fill_normal;
 
     fn centres(n: usize) -> Vec<f64> {
         let mut rng = fast_rng(&key_from_words([3, 1, 4, 1]), 0);
