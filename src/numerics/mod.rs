@@ -3,6 +3,7 @@
 //! forms ([`quadform`]).
 
 pub mod draw;
+pub mod linalg;
 pub mod lnint;
 pub mod quadform;
 pub mod sampling;

@@ -17,7 +17,6 @@
 //! is reported as NaN in every metric from then on, instead of raising mid-run.
 
 use nalgebra::{DMatrix, DVector, SVD};
-use rand_distr::{ChiSquared, Distribution};
 
 use crate::engine::control::Control;
 use crate::engine::paradigm::{check_fitted, Paradigm};
@@ -25,6 +24,7 @@ use crate::engine::rng::{FastRng, RootKey};
 use crate::engine::{self, metric_enum, Generation, Recording};
 use crate::error::{invalid, SimResult};
 use crate::numerics::draw::{choose_front, fill_normal};
+use crate::numerics::linalg::{add_lower_times, cholesky, times_lower_in_place, Bartlett};
 use crate::numerics::quadform::quadform_sf;
 
 /// Largest dimension accepted (the kernels are dense, O(d^3) per generation: about 0.1 s at
@@ -233,14 +233,6 @@ impl GaussianSetting {
     }
 }
 
-/// Lower Cholesky factor of a symmetric positive-definite matrix (only its lower half is read),
-/// or None when it is not positive definite in floating point.
-fn cholesky(a: DMatrix<f64>) -> Option<DMatrix<f64>> {
-    let l = nalgebra::Cholesky::new(a)?.unpack();
-    let ok = l.diagonal().iter().all(|&v| v.is_finite() && v > 0.0);
-    ok.then_some(l)
-}
-
 /// The diagonal of a triangular factor kept in log space, as mantissas in [2^-256, 2^256] and
 /// power-of-two exponents: under Replace the factor is a product of triangular factors, whose
 /// diagonal is the product of theirs, so log det S stays exact even after the small directions of
@@ -367,89 +359,6 @@ fn ln_product(values: &[f64]) -> f64 {
         mantissa = m;
     }
     mantissa.ln() + exponent as f64 * std::f64::consts::LN_2
-}
-
-/// out += c L z for a lower-triangular L (column-major), one dot product per entry:
-/// (L z)_i = sum_{k <= i} L_ik z_k.
-fn add_lower_times(chol: &DMatrix<f64>, z: &[f64], c: f64, out: &mut [f64]) {
-    let d = chol.nrows();
-    let l = chol.as_slice();
-    assert!(l.len() == d * d && z.len() == d && out.len() == d);
-    for (i, x) in out.iter_mut().enumerate() {
-        let mut acc = 0.0;
-        for (k, &zk) in z[..=i].iter().enumerate() {
-            acc += l[k * d + i] * zk;
-        }
-        *x += c * acc;
-    }
-}
-
-/// The Bartlett factor of Wishart(df, I): A lower triangular with A_jj^2 ~ chi-square(df - j)
-/// and A_kj ~ N(0, 1) below the diagonal; `factor` multiplies every entry.
-#[derive(Debug, Clone)]
-struct Bartlett {
-    chi: Vec<ChiSquared<f64>>,
-    factor: f64,
-}
-
-impl Bartlett {
-    /// None when `df < d`: the Wishart is singular and its factor is not triangular.
-    fn new(df: usize, d: usize, factor: f64) -> Option<Self> {
-        (df >= d).then(|| Self {
-            chi: (0..d)
-                .map(|j| ChiSquared::new((df - j) as f64).expect("df - j >= 1"))
-                .collect(),
-            factor,
-        })
-    }
-
-    /// Draw A / factor into `a` (column-major, lower part), all at once so that the arithmetic
-    /// that follows runs without waiting on the generator.
-    fn draw(&self, a: &mut [f64], rng: &mut FastRng) {
-        let d = self.chi.len();
-        for j in 0..d {
-            a[j * d + j] = self.chi[j].sample(rng).sqrt();
-            fill_normal(&mut a[j * d + j + 1..(j + 1) * d], rng);
-        }
-    }
-}
-
-/// L <- c L A for lower-triangular L and A (column-major, A's upper part is ignored). Column j
-/// of L A is sum_{k >= j} A_kj L[:, k], which reads only columns k >= j, so going through j in
-/// increasing order never reads an overwritten column. Small dimensions get a copy compiled for
-/// their size, whose short loops the compiler unrolls.
-fn times_lower_in_place(chol: &mut DMatrix<f64>, a: &[f64], c: f64) {
-    let d = chol.nrows();
-    let l = chol.as_mut_slice();
-    macro_rules! fixed {
-        ($($n:literal)*) => {
-            match d {
-                $($n => times_lower::<$n>(l, a, c, $n),)*
-                _ => times_lower::<0>(l, a, c, d),
-            }
-        };
-    }
-    fixed!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
-}
-
-/// The product of [`times_lower_in_place`]; `D` is `d` when it is a compile-time size, else 0.
-/// Each new entry (L A)_ij = sum_{k=j..=i} L_ik A_kj is a dot product kept in a register. It
-/// reads only row i of L, so it can overwrite L_ij at once: later rows of column j read only
-/// their own entries.
-#[inline]
-fn times_lower<const D: usize>(l: &mut [f64], a: &[f64], c: f64, d: usize) {
-    let d = if D == 0 { d } else { D };
-    assert!(l.len() == d * d && a.len() >= d * d);
-    for j in 0..d {
-        let a_j = &a[j * d..(j + 1) * d];
-        for i in j..d {
-            let mut acc = 0.0;
-            for k in j..=i {
-                acc += l[k * d + i] * a_j[k];
-            }
-            l[j * d + i] = acc * c;
-        }
-    }
 }
 
 /// Count, mean and scatter matrix (sum of outer products of deviations) of a set of points.

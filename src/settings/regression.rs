@@ -24,6 +24,9 @@ use crate::engine::rng::{FastRng, RootKey};
 use crate::engine::{self, metric_enum, Generation, Recording};
 use crate::error::{invalid, SimResult};
 use crate::numerics::draw::{choose_front, fill_normal};
+use crate::numerics::linalg::{
+    bartlett_factor, dot, gram_cholesky, gram_product, upper_times_in_place,
+};
 use crate::settings::gaussian::Method;
 
 /// Largest dimension accepted.
@@ -166,18 +169,6 @@ impl RegressionSetting {
             })
             .collect()
     }
-}
-
-/// Cholesky factor of X^T X for row-major X (n x d), or None if X lacks full column rank.
-fn gram_cholesky(x: &[f64], d: usize) -> Option<DMatrix<f64>> {
-    // Row-major X read as column-major is X^T (d x n).
-    let xt = DMatrix::from_column_slice(d, x.len() / d, x);
-    let gram = &xt * xt.transpose();
-    let l = nalgebra::Cholesky::new(gram)?.unpack();
-    l.diagonal()
-        .iter()
-        .all(|&v| v.is_finite() && v > 0.0)
-        .then_some(l)
 }
 
 /// How a replicate builds each generation's training set.
@@ -576,41 +567,6 @@ impl<'a> RegressionModel<'a> {
             let between = gram_product(&self.gram, &mut self.before, &mut self.z);
             *spread += batch_spread + between * before * share;
         }
-    }
-}
-
-/// A lower-triangular A with A A^T ~ Wishart(df, I_d): A_jj^2 ~ chi-square(df - j), N(0, 1)
-/// below the diagonal (column-major).
-fn bartlett_factor(df: usize, d: usize, rng: &mut FastRng) -> DMatrix<f64> {
-    let mut a = DMatrix::zeros(d, d);
-    for j in 0..d {
-        let chi = ChiSquared::new((df - j) as f64).expect("df > d");
-        a[(j, j)] = chi.sample(rng).sqrt();
-        fill_normal(&mut a.as_mut_slice()[j * d + j + 1..(j + 1) * d], rng);
-    }
-    a
-}
-
-/// a . b
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-/// u^T G v with G = L L^T, as (L^T u) . (L^T v); overwrites u and v with L^T u and L^T v.
-fn gram_product(gram: &DMatrix<f64>, u: &mut DVector<f64>, v: &mut DVector<f64>) -> f64 {
-    upper_times_in_place(gram, u);
-    upper_times_in_place(gram, v);
-    u.dot(v)
-}
-
-/// v <- L^T v for lower-triangular L: entry i of L^T v is sum_{k >= i} L_ki v_k, which reads only
-/// entries k >= i, so increasing i never reads an overwritten entry.
-fn upper_times_in_place(gram: &DMatrix<f64>, v: &mut DVector<f64>) {
-    let d = v.len();
-    let l = gram.as_slice();
-    let v = v.as_mut_slice();
-    for i in 0..d {
-        v[i] = dot(&l[i * d + i..(i + 1) * d], &v[i..]);
     }
 }
 
