@@ -1,5 +1,5 @@
 """Exact expected curves of Gaussian refits (paper Sec. 2.1; DESIGN §5), as the kernel
-(src/settings/gaussian.rs) runs them: real data are n = ``samples`` points from N(mu0, S0) drawn per
+(src/settings/gaussian/) runs them: real data are n = ``samples`` points from N(mu0, S0) drawn per
 replicate, each model is the sample mean and the scatter divided by m (n - 1 "unbiased", n "mle"),
 and iteration 1 is the fit to the real data.
 
