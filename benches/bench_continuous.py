@@ -32,22 +32,15 @@ standard errors.
 
 from __future__ import annotations
 
-import argparse
-import math
-import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
+import numpy_continuous as npc
+from _harness import MAX_Z, banner, best_of, compare, footer, quick_options
 
 import modelcollapse as mc
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import numpy_continuous as npc
-from bench_discrete import MAX_Z, compare, timed
 
 D_GAUSS, N_GAUSS, T_GAUSS = 10, 100, 1000
 D_REG, N_REG, T_REG = 10, 100, 100
@@ -209,25 +202,12 @@ def measure(case: Case, repeats: int) -> dict[str, tuple[float, float]]:
         runs["numpy"] = lambda: case.last.__setitem__(
             "numpy", case.run_numpy(case.numpy_replicates)
         )
-    best = dict.fromkeys(runs, (math.inf, 0.0))
-    for _ in range(repeats):
-        for name, run in runs.items():
-            best[name] = min(best[name], timed(run))
-    return best
+    return best_of(runs, repeats)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1/10 of the replicates, 1 round")
-    parser.add_argument("--repeats", type=int, default=None, help="rounds (default 3, quick 1)")
-    args = parser.parse_args()
-    scale = 10 if args.quick else 1
-    repeats = args.repeats or (1 if args.quick else 3)
-    print(
-        f"modelcollapse {mc.__version__}, numpy {np.__version__}, {os.cpu_count()} cores, "
-        f"best of {repeats}, load average {os.getloadavg()[0]:.2f}"
-        + (" (quick)" if args.quick else "")
-    )
+    quick, scale, repeats = quick_options(__doc__, 10)
+    print(banner(repeats, quick))
     start = time.perf_counter()
     header = (
         f"{'case':<34}{'numpy rep/s':>12}{'mc 1t rep/s':>13}{'mc 2t rep/s':>13}"
@@ -267,7 +247,7 @@ def main() -> None:
     print("\n".join(rows))
     print()
     print("\n".join(details))
-    print(f"\ntotal {time.perf_counter() - start:.1f} s, load average {os.getloadavg()[0]:.2f}")
+    print(footer(start, now=False))
 
 
 if __name__ == "__main__":

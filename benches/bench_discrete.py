@@ -34,21 +34,20 @@ numpy and the library within 4 standard errors.
 
 from __future__ import annotations
 
-import argparse
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from _harness import MAX_Z, banner, best_of, compare, footer, quick_options
+from _harness import mean_and_se as mean_and_se  # re-exported: bench_theory.py imports it
+from _harness import timed as timed  # re-exported: bench_theory.py imports it
 
 import modelcollapse as mc
 
 #: Sort rows and cut extinct columns every this many generations (numpy baseline).
 SORT_EVERY = 8
-#: Sanity checks pass when the two means differ by less than this many standard errors.
-MAX_Z = 4.0
 #: Required speed-up of 2 library threads over 1.
 TARGET_THREADS = 1.7
 
@@ -124,11 +123,6 @@ def numpy_simulate(
 # --- the cases --------------------------------------------------------------------------------
 
 
-def mean_and_se(x: np.ndarray) -> tuple[float, float]:
-    x = np.asarray(x, dtype=np.float64)
-    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
-
-
 def collapse_runs(
     k: int, d: int
 ) -> tuple[Callable[[int], None], Callable[[int, int], None], dict[str, np.ndarray]]:
@@ -188,27 +182,7 @@ def make_simulate_case(replicates: int) -> Case:
     return Case("2 simulate entropy+support", replicates, 3.0, run_numpy, run_library, check)
 
 
-def compare(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
-    """Means of a and b and their difference in standard errors."""
-    (ma, sa), (mb, sb) = mean_and_se(a), mean_and_se(b)
-    return ma, mb, abs(ma - mb) / math.hypot(sa, sb)
-
-
 # --- measuring --------------------------------------------------------------------------------
-
-
-def cpu_seconds() -> float:
-    """User plus system CPU time of this process, all threads."""
-    t = os.times()
-    return t.user + t.system
-
-
-def timed(f: Callable[[], object]) -> tuple[float, float]:
-    """Wall-clock seconds of f() and the CPU cores it kept busy on average (CPU time / wall)."""
-    cpu, start = cpu_seconds(), time.perf_counter()
-    f()
-    wall = time.perf_counter() - start
-    return wall, (cpu_seconds() - cpu) / wall
 
 
 def measure(case: Case, repeats: int) -> dict[str, tuple[float, float]]:
@@ -222,11 +196,7 @@ def measure(case: Case, repeats: int) -> dict[str, tuple[float, float]]:
         "mc 1t": lambda: case.run_library(case.replicates, 1),
         "mc 2t": lambda: case.run_library(case.replicates, 2),
     }
-    best = dict.fromkeys(runs, (math.inf, 0.0))
-    for _ in range(repeats):
-        for name, run in runs.items():
-            best[name] = min(best[name], timed(run))
-    return best
+    return best_of(runs, repeats)
 
 
 def table_rows(case: Case, best: dict[str, tuple[float, float]]) -> list[str]:
@@ -261,19 +231,10 @@ def print_ratio_table(table: list[str], details: list[str]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1/10 of the replicates, 1 round")
-    parser.add_argument("--repeats", type=int, default=None, help="rounds (default 3, quick 1)")
-    args = parser.parse_args()
-    scale = 10 if args.quick else 1
-    repeats = args.repeats or (1 if args.quick else 3)
+    quick, scale, repeats = quick_options(__doc__, 10)
     cases = [make_collapse_case(2000 // scale), make_simulate_case(200 // scale)]
 
-    print(
-        f"modelcollapse {mc.__version__}, numpy {np.__version__}, {os.cpu_count()} cores, "
-        f"best of {repeats}, load average {os.getloadavg()[0]:.2f}"
-        + (" (quick)" if args.quick else "")
-    )
+    print(banner(repeats, quick))
     start = time.perf_counter()
     table, details = [], []
     for case in cases:
@@ -287,7 +248,7 @@ def main() -> None:
             f"    {what}: numpy {m_np:.4f}, library {m_lib:.4f} ({z:.2f} SE apart, {status})"
         )
     print_ratio_table(table, details)
-    print(f"\ntotal {time.perf_counter() - start:.1f} s, load average now {os.getloadavg()[0]:.2f}")
+    print(footer(start))
 
 
 if __name__ == "__main__":

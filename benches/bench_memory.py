@@ -74,6 +74,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from _harness import MAX_Z, cpu_seconds, footer
 
 import modelcollapse as mc
 from modelcollapse.settings._common import recorded_iterations
@@ -81,8 +82,6 @@ from modelcollapse.settings._common import recorded_iterations
 #: The requirement's budget for a whole process, in bytes (2 GB).
 BUDGET = 2 * 10**9
 MB = 10**6
-#: Sanity checks pass when the two proportions differ by less than this many standard errors.
-MAX_Z = 4.0
 #: Samples per generation of the Gaussian point.
 N_GAUSS = 10
 #: Threshold of the sanity check: final w2sq_mean below this.
@@ -316,15 +315,14 @@ def vm_hwm() -> int:
 
 def child(name: str, cfg: Config) -> None:
     """Run one case and print one JSON line: its outcome, wall and CPU seconds, peak RSS."""
-    t = os.times()
-    cpu, start = t.user + t.system, time.perf_counter()
+    cpu, start = cpu_seconds(), time.perf_counter()
     outcome = BY_NAME[name].run(cfg)
     wall = time.perf_counter() - start
-    t = os.times()
+    cores = (cpu_seconds() - cpu) / wall if wall > 0 else 0.0
     report = {
         **outcome.__dict__,
         "wall": wall,
-        "cores": (t.user + t.system - cpu) / wall if wall > 0 else 0.0,
+        "cores": cores,
         "vm_hwm": vm_hwm(),
         "ru_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,  # kB on Linux
     }
@@ -473,7 +471,7 @@ def main() -> None:
                 f"{lib['peak'] / r['peak']:.2f}x the peak RSS; P(final w2sq_mean < "
                 f"{CHECK_BELOW:g}) library {pa:.4f}, numpy {pb:.4f} ({z:.2f} SE apart, {ok})"
             )
-    print(f"\ntotal {time.perf_counter() - start:.1f} s, load average now {os.getloadavg()[0]:.2f}")
+    print(footer(start))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ processes import this script; the model's functions are module-level functions.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import math
 import os
@@ -36,6 +35,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from _harness import banner, best_of, footer, quick_options, timed
 
 import modelcollapse as mc
 from modelcollapse._rng import root_key
@@ -161,20 +161,6 @@ def library_run(
 # --- measuring --------------------------------------------------------------------------------
 
 
-def cpu_seconds() -> float:
-    """User plus system CPU time of this process, all threads (not its worker processes)."""
-    t = os.times()
-    return t.user + t.system
-
-
-def timed(f: Callable[[], object]) -> tuple[float, float]:
-    """Wall-clock seconds of f() and the CPU cores this process kept busy (CPU time / wall)."""
-    cpu, start = cpu_seconds(), time.perf_counter()
-    f()
-    wall = time.perf_counter() - start
-    return wall, (cpu_seconds() - cpu) / wall
-
-
 def machine_cpu_seconds() -> float:
     """CPU time every process on the machine has used (Linux /proc/stat; NaN elsewhere)."""
     try:
@@ -186,16 +172,11 @@ def machine_cpu_seconds() -> float:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
-def best_of(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, tuple[float, float]]:
-    """Best (wall seconds, cores busy on the whole machine meanwhile) of each run over
-    `repeats` interleaved rounds."""
-    best = dict.fromkeys(runs, (math.inf, math.nan))
-    for _ in range(repeats):
-        for name, run in runs.items():
-            machine = machine_cpu_seconds()
-            wall, _ = timed(run)
-            best[name] = min(best[name], (wall, (machine_cpu_seconds() - machine) / wall))
-    return best
+def machine_timed(f: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock seconds of f() and the CPU cores busy on the whole machine meanwhile."""
+    machine = machine_cpu_seconds()
+    wall, _ = timed(f)
+    return wall, (machine_cpu_seconds() - machine) / wall
 
 
 def calibrate_passes() -> tuple[int, float]:
@@ -237,6 +218,7 @@ def overhead_case(label: str, paradigm: Any, hand: Callable, replicates: int, re
             ),
         },
         repeats,
+        machine_timed,
     )
     generations = replicates * T_OVERHEAD
     rate = {name: generations / t for name, (t, _) in best.items()}
@@ -277,6 +259,7 @@ def workers_case(replicates: int, repeats: int):
             for w in (1, 2)
         },
         repeats,
+        machine_timed,
     )
     rate = {name: replicates / t for name, (t, _) in best.items()}
     us = 1e6 / (rate["1w"] * T_WORKERS)
@@ -299,17 +282,8 @@ def workers_case(replicates: int, repeats: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1/5 of the replicates, 1 round")
-    parser.add_argument("--repeats", type=int, default=None, help="rounds (default 3, quick 1)")
-    args = parser.parse_args()
-    scale = 5 if args.quick else 1
-    repeats = args.repeats or (1 if args.quick else 3)
-    print(
-        f"modelcollapse {mc.__version__}, numpy {np.__version__}, {os.cpu_count()} cores, "
-        f"best of {repeats}, load average {os.getloadavg()[0]:.2f}"
-        + (" (quick)" if args.quick else "")
-    )
+    quick, scale, repeats = quick_options(__doc__, 5)
+    print(banner(repeats, quick))
     start = time.perf_counter()
     table, details = [], []
     for label, paradigm, hand, reps in (
@@ -337,7 +311,7 @@ def main() -> None:
         "library's;\n case 2: base = workers=1, mc = workers=2, us/gen = workers=1 time per "
         "replicate and generation)"
     )
-    print(f"\ntotal {time.perf_counter() - start:.1f} s, load average now {os.getloadavg()[0]:.2f}")
+    print(footer(start))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from _harness import mean_and_se as mean_se
 from numpy.typing import ArrayLike
 from scipy import integrate, special, stats
 
@@ -731,11 +732,6 @@ class Check:
             diff = f"{self.z:+.2f} SE"
         status = "ok" if self.ok else "FAIL"
         return f"{self.name:<50} {self.value:>12.6g} {self.expected:>12.6g} {diff:>13}  {status}"
-
-
-def mean_se(x: np.ndarray) -> tuple[float, float]:
-    x = np.asarray(x, dtype=np.float64)
-    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
 
 
 def check_mean(name: str, samples: np.ndarray, expected: float) -> Check:
