@@ -1,9 +1,11 @@
 """The compiled core. Users call the `modelcollapse` package; these signatures are internal."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
+
+from modelcollapse.settings._common import KernelRun
 
 __all__ = [
     "__version__",
@@ -27,14 +29,7 @@ def simulate_discrete(
     tail: float,
     paradigm_name: str,
     paradigm_value: int,
-    metrics: Sequence[str],
-    iterations: int,
-    stride: int,
-    key: tuple[int, int, int, int],
-    first: int,
-    replicates: int,
-    threads: int | None = None,
-    progress: Callable[[int], object] | None = None,
+    run: KernelRun,
 ) -> npt.NDArray[np.float64]: ...
 def collapse_times_discrete(
     weights: npt.NDArray[np.float64],
@@ -61,14 +56,7 @@ def simulate_gaussian(
     paradigm_name: str,
     paradigm_value: int,
     method_name: str,
-    metrics: Sequence[str],
-    iterations: int,
-    stride: int,
-    key: tuple[int, int, int, int],
-    first: int,
-    replicates: int,
-    threads: int | None = None,
-    progress: Callable[[int], object] | None = None,
+    run: KernelRun,
 ) -> npt.NDArray[np.float64]: ...
 def gaussian_metric_names() -> list[str]: ...
 def simulate_regression(
@@ -80,14 +68,7 @@ def simulate_regression(
     paradigm_name: str,
     paradigm_value: int,
     method_name: str,
-    metrics: Sequence[str],
-    iterations: int,
-    stride: int,
-    key: tuple[int, int, int, int],
-    first: int,
-    replicates: int,
-    threads: int | None = None,
-    progress: Callable[[int], object] | None = None,
+    run: KernelRun,
 ) -> npt.NDArray[np.float64]: ...
 def regression_metric_names() -> list[str]: ...
 def simulate_kde(
@@ -102,13 +83,6 @@ def simulate_kde(
     tail_interval: tuple[float, float],
     paradigm_name: str,
     paradigm_value: int,
-    metrics: Sequence[str],
-    iterations: int,
-    stride: int,
-    key: tuple[int, int, int, int],
-    first: int,
-    replicates: int,
-    threads: int | None = None,
-    progress: Callable[[int], object] | None = None,
+    run: KernelRun,
 ) -> npt.NDArray[np.float64]: ...
 def kde_metric_names() -> list[str]: ...

@@ -4,7 +4,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::run::run_detached;
-use super::{paradigm, recording};
+use super::{paradigm, RunSpec};
 use crate::engine::rng::key_from_words;
 use crate::error::invalid;
 use crate::settings::discrete::metrics::DiscreteMetric;
@@ -24,8 +24,7 @@ fn setting(
 /// Simulate replicates `first .. first + replicates`; returns a flat float64 array of shape
 /// (replicates, len(metrics), recorded iterations).
 #[pyfunction]
-#[pyo3(signature = (weights, counts, samples, tail, paradigm_name, paradigm_value, metrics,
-                    iterations, stride, key, first, replicates, threads=None, progress=None))]
+#[pyo3(signature = (weights, counts, samples, tail, paradigm_name, paradigm_value, run))]
 pub fn simulate_discrete<'py>(
     py: Python<'py>,
     weights: PyReadonlyArray1<'py, f64>,
@@ -34,21 +33,15 @@ pub fn simulate_discrete<'py>(
     tail: f64,
     paradigm_name: &str,
     paradigm_value: u64,
-    metrics: Vec<String>,
-    iterations: u64,
-    stride: u64,
-    key: [u64; 4],
-    first: u64,
-    replicates: usize,
-    threads: Option<usize>,
-    progress: Option<Bound<'py, PyAny>>,
+    run: RunSpec<'py>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let setting = setting(&weights, counts.as_ref(), samples, tail)?;
     let paradigm = paradigm(paradigm_name, paradigm_value)?;
-    let (metrics, recording) = recording(&metrics, DiscreteMetric::from_name, iterations, stride)?;
+    let (metrics, recording) = run.recording(DiscreteMetric::from_name)?;
     let spec = SimulateSpec { recording, metrics };
-    let key = key_from_words(key);
-    let out = run_detached(py, threads, progress.as_ref(), |control| {
+    let key = run.key();
+    let (first, replicates) = (run.first, run.replicates);
+    let out = run_detached(py, run.threads, run.progress.as_ref(), |control| {
         discrete::simulate(&setting, paradigm, &spec, &key, first, replicates, control)
     })?;
     Ok(PyArray1::from_vec(py, out))

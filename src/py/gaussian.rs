@@ -4,8 +4,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::run::run_detached;
-use super::{paradigm, recording};
-use crate::engine::rng::key_from_words;
+use super::{paradigm, RunSpec};
 use crate::error::invalid;
 use crate::settings::gaussian::{self, Estimator, GaussianMetric, GaussianSetting, Method};
 
@@ -39,8 +38,7 @@ pub(crate) fn method(name: &str) -> PyResult<Method> {
 /// points drawn per replicate) or the given real points, row-major and flattened.
 #[pyfunction]
 #[pyo3(signature = (mean, cov, samples, estimator_name, tail_radius2, hallucination_radius2,
-                    data, paradigm_name, paradigm_value, method_name, metrics, iterations, stride,
-                    key, first, replicates, threads=None, progress=None))]
+                    data, paradigm_name, paradigm_value, method_name, run))]
 pub fn simulate_gaussian<'py>(
     py: Python<'py>,
     mean: PyReadonlyArray1<'py, f64>,
@@ -53,14 +51,7 @@ pub fn simulate_gaussian<'py>(
     paradigm_name: &str,
     paradigm_value: u64,
     method_name: &str,
-    metrics: Vec<String>,
-    iterations: u64,
-    stride: u64,
-    key: [u64; 4],
-    first: u64,
-    replicates: usize,
-    threads: Option<usize>,
-    progress: Option<Bound<'py, PyAny>>,
+    run: RunSpec<'py>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let setting = GaussianSetting::new(
         mean.as_slice()?,
@@ -74,9 +65,10 @@ pub fn simulate_gaussian<'py>(
     )?;
     let paradigm = paradigm(paradigm_name, paradigm_value)?;
     let method = method(method_name)?;
-    let (metrics, recording) = recording(&metrics, GaussianMetric::from_name, iterations, stride)?;
-    let key = key_from_words(key);
-    let out = run_detached(py, threads, progress.as_ref(), |control| {
+    let (metrics, recording) = run.recording(GaussianMetric::from_name)?;
+    let key = run.key();
+    let (first, replicates) = (run.first, run.replicates);
+    let out = run_detached(py, run.threads, run.progress.as_ref(), |control| {
         gaussian::simulate(
             &setting, paradigm, method, &metrics, recording, &key, first, replicates, control,
         )

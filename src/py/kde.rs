@@ -4,8 +4,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::run::run_detached;
-use super::{paradigm, recording};
-use crate::engine::rng::key_from_words;
+use super::{paradigm, RunSpec};
 use crate::error::invalid;
 use crate::settings::kde::{self, KdeMetric, KdeSetting, Mixture, RealSource};
 
@@ -21,8 +20,7 @@ type MixtureArrays<'py> = (
 /// `data` with `test`.
 #[pyfunction]
 #[pyo3(signature = (mixture, data, test, test_size, bandwidth, samples, tail, tail_interval,
-                    paradigm_name, paradigm_value, metrics, iterations, stride, key, first,
-                    replicates, threads=None, progress=None))]
+                    paradigm_name, paradigm_value, run))]
 pub fn simulate_kde<'py>(
     py: Python<'py>,
     mixture: Option<MixtureArrays<'py>>,
@@ -35,14 +33,7 @@ pub fn simulate_kde<'py>(
     tail_interval: (f64, f64),
     paradigm_name: &str,
     paradigm_value: u64,
-    metrics: Vec<String>,
-    iterations: u64,
-    stride: u64,
-    key: [u64; 4],
-    first: u64,
-    replicates: usize,
-    threads: Option<usize>,
-    progress: Option<Bound<'py, PyAny>>,
+    run: RunSpec<'py>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let source = match (mixture, data, test) {
         (Some((w, m, s)), None, None) => RealSource::Mixture {
@@ -59,9 +50,10 @@ pub fn simulate_kde<'py>(
     };
     let setting = KdeSetting::new(source, bandwidth, samples, tail, tail_interval)?;
     let paradigm = paradigm(paradigm_name, paradigm_value)?;
-    let (metrics, recording) = recording(&metrics, KdeMetric::from_name, iterations, stride)?;
-    let key = key_from_words(key);
-    let out = run_detached(py, threads, progress.as_ref(), |control| {
+    let (metrics, recording) = run.recording(KdeMetric::from_name)?;
+    let key = run.key();
+    let (first, replicates) = (run.first, run.replicates);
+    let out = run_detached(py, run.threads, run.progress.as_ref(), |control| {
         kde::simulate(
             &setting, paradigm, &metrics, recording, &key, first, replicates, control,
         )

@@ -14,22 +14,48 @@ mod run;
 use pyo3::prelude::*;
 
 use crate::engine::paradigm::Paradigm;
+use crate::engine::rng::{key_from_words, RootKey};
 use crate::engine::Recording;
 use crate::error::{invalid, SimResult};
 
-/// The metric list parsed by `parse` and the recording shape a continuous kernel takes.
-pub(crate) fn recording<M>(
-    metrics: &[String],
-    parse: fn(&str) -> SimResult<M>,
+/// What every simulate kernel takes beside its setting and paradigm, read by attribute from the
+/// Python layer's `KernelRun` (python/modelcollapse/settings/_common.py): one typed argument in
+/// place of eight positional ones.
+#[derive(FromPyObject)]
+pub(crate) struct RunSpec<'py> {
+    metrics: Vec<String>,
     iterations: u64,
     stride: u64,
-) -> PyResult<(Vec<M>, Recording)> {
-    let metrics = metrics
-        .iter()
-        .map(|m| parse(m))
-        .collect::<Result<Vec<_>, _>>()?;
-    let recording = Recording { iterations, stride };
-    Ok((metrics, recording))
+    #[pyo3(attribute("key_words"))]
+    key: [u64; 4],
+    pub first: u64,
+    pub replicates: usize,
+    pub threads: Option<usize>,
+    pub progress: Option<Bound<'py, PyAny>>,
+}
+
+impl RunSpec<'_> {
+    /// The metrics parsed by `parse`, and the recording shape.
+    pub(crate) fn recording<M>(
+        &self,
+        parse: fn(&str) -> SimResult<M>,
+    ) -> PyResult<(Vec<M>, Recording)> {
+        let metrics = self
+            .metrics
+            .iter()
+            .map(|m| parse(m))
+            .collect::<Result<Vec<_>, _>>()?;
+        let recording = Recording {
+            iterations: self.iterations,
+            stride: self.stride,
+        };
+        Ok((metrics, recording))
+    }
+
+    /// The run's root key.
+    pub(crate) fn key(&self) -> RootKey {
+        key_from_words(self.key)
+    }
 }
 
 /// The kernel's paradigm from the name and item count the Python layer computed.

@@ -5,8 +5,7 @@ use pyo3::prelude::*;
 
 use super::gaussian::method;
 use super::run::run_detached;
-use super::{paradigm, recording};
-use crate::engine::rng::key_from_words;
+use super::{paradigm, RunSpec};
 use crate::error::invalid;
 use crate::settings::regression::{self, Design, NoiseModel, RegressionMetric, RegressionSetting};
 
@@ -15,8 +14,7 @@ use crate::settings::regression::{self, Design, NoiseModel, RegressionMetric, Re
 /// Gaussian rows drawn per replicate, else the n x d design, row-major and flattened.
 #[pyfunction]
 #[pyo3(signature = (beta, samples, noise, design, noise_model, paradigm_name, paradigm_value,
-                    method_name, metrics, iterations, stride, key, first, replicates,
-                    threads=None, progress=None))]
+                    method_name, run))]
 pub fn simulate_regression<'py>(
     py: Python<'py>,
     beta: PyReadonlyArray1<'py, f64>,
@@ -27,14 +25,7 @@ pub fn simulate_regression<'py>(
     paradigm_name: &str,
     paradigm_value: u64,
     method_name: &str,
-    metrics: Vec<String>,
-    iterations: u64,
-    stride: u64,
-    key: [u64; 4],
-    first: u64,
-    replicates: usize,
-    threads: Option<usize>,
-    progress: Option<Bound<'py, PyAny>>,
+    run: RunSpec<'py>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let noise_model = match noise_model {
         "known" => NoiseModel::Known,
@@ -54,10 +45,10 @@ pub fn simulate_regression<'py>(
     let setting = RegressionSetting::new(beta.as_slice()?, samples, noise, design, noise_model)?;
     let paradigm = paradigm(paradigm_name, paradigm_value)?;
     let method = method(method_name)?;
-    let (metrics, recording) =
-        recording(&metrics, RegressionMetric::from_name, iterations, stride)?;
-    let key = key_from_words(key);
-    let out = run_detached(py, threads, progress.as_ref(), |control| {
+    let (metrics, recording) = run.recording(RegressionMetric::from_name)?;
+    let key = run.key();
+    let (first, replicates) = (run.first, run.replicates);
+    let out = run_detached(py, run.threads, run.progress.as_ref(), |control| {
         regression::simulate(
             &setting, paradigm, method, &metrics, recording, &key, first, replicates, control,
         )

@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -65,9 +64,10 @@ def single_method(setting: object, method: str) -> None:
 
 @dataclass(frozen=True)
 class KernelRun:
-    """What every simulate kernel takes after its setting and paradigm arguments, and the shape
-    of what it returns. ``workers`` and ``executor`` are for `mc.Model` (Python replicates in
-    processes); the Rust kernels take ``threads``."""
+    """What every simulate kernel takes after its setting and paradigm arguments (the kernel
+    reads it by attribute, as one typed ``RunSpec``: src/py/mod.rs), and the shape of what it
+    returns. ``workers`` and ``executor`` are for `mc.Model` (Python replicates in processes);
+    the Rust kernels take ``threads``."""
 
     metrics: list[str]
     iterations: int
@@ -80,18 +80,11 @@ class KernelRun:
     workers: int | None = None
     executor: Executor | None = None
 
-    def args(self) -> tuple[Any, ...]:
-        """The kernels' trailing arguments, in their order."""
-        return (
-            self.metrics,
-            self.iterations,
-            self.stride,
-            self.key.words,
-            self.first,
-            self.replicates,
-            self.threads,
-            self.progress,
-        )
+    @property
+    def key_words(self) -> tuple[int, int, int, int]:
+        """The root key as four 64-bit words (what the kernels read: `src/py/mod.rs`,
+        ``RunSpec``, takes this object itself)."""
+        return self.key.words
 
     def shape(self, flat: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """The kernel's flat output as (replicates, metrics, recorded iterations)."""

@@ -211,7 +211,7 @@ class Discrete(Setting):
         single_method(self, method)
         name, value = self._paradigm_args(paradigm)
         args = (self.weights, self.counts, self.samples, self.tail, name, value)
-        return run.shape(_core.simulate_discrete(*args, *run.args()))
+        return run.shape(_core.simulate_discrete(*args, run))
 
     def _collapse_times(
         self,

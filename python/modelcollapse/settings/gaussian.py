@@ -313,6 +313,6 @@ class Gaussian(Setting):
             name,
             value,
             kernel_method,
-            *run.args(),
+            run,
         )
         return run.shape(flat)

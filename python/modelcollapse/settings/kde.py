@@ -379,6 +379,6 @@ class KDE(Setting):
             self.tail_interval(),
             name,
             value,
-            *run.args(),
+            run,
         )
         return run.shape(flat)

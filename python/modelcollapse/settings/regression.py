@@ -342,6 +342,6 @@ class LinearRegression(Setting):
             name,
             value,
             kernel_method,
-            *run.args(),
+            run,
         )
         return run.shape(flat)
