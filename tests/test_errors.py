@@ -123,34 +123,34 @@ def test_bad_collapse_time_arguments():
 def test_the_core_checks_its_own_arguments():
     """The binding layer refuses what the Python layer would have caught, without panicking."""
     from modelcollapse import _core
+    from modelcollapse._rng import RootKey
+    from modelcollapse.settings._common import KernelRun
 
     w = np.array([0.5, 0.5])
     key = (1, 2, 3, 4)
+
+    def run(metrics=("entropy",), iterations=3, stride=1):
+        return KernelRun(list(metrics), iterations, stride, RootKey(key, "test"), 0, 1, None, None)
+
     with pytest.raises(ValueError, match="weights: must be finite"):
-        _core.simulate_discrete(
-            np.array([np.nan]), None, 5, 0.1, "replace", 0, ["entropy"], 3, 1, key, 0, 1
-        )
+        _core.simulate_discrete(np.array([np.nan]), None, 5, 0.1, "replace", 0, run())
     with pytest.raises(ValueError, match="samples"):
-        _core.simulate_discrete(w, None, 0, 0.1, "replace", 0, ["entropy"], 3, 1, key, 0, 1)
+        _core.simulate_discrete(w, None, 0, 0.1, "replace", 0, run())
     with pytest.raises(ValueError, match="stride"):
-        _core.simulate_discrete(w, None, 5, 0.1, "replace", 0, ["entropy"], 3, 0, key, 0, 1)
+        _core.simulate_discrete(w, None, 5, 0.1, "replace", 0, run(stride=0))
     with pytest.raises(ValueError, match="unknown metric"):
-        _core.simulate_discrete(w, None, 5, 0.1, "replace", 0, ["x"], 3, 1, key, 0, 1)
+        _core.simulate_discrete(w, None, 5, 0.1, "replace", 0, run(["x"]))
     with pytest.raises(ValueError, match="unknown paradigm"):
-        _core.simulate_discrete(w, None, 5, 0.1, "swap", 0, ["entropy"], 3, 1, key, 0, 1)
+        _core.simulate_discrete(w, None, 5, 0.1, "swap", 0, run())
     with pytest.raises(ValueError, match="size"):
-        _core.simulate_discrete(
-            w, None, 5, 0.1, "accumulate_subsample", 99, ["entropy"], 3, 1, key, 0, 1
-        )
+        _core.simulate_discrete(w, None, 5, 0.1, "accumulate_subsample", 99, run())
     with pytest.raises(ValueError, match="counts"):
-        _core.simulate_discrete(
-            w, np.array([0, 0], dtype=np.uint64), 5, 0.1, "replace", 0, ["entropy"], 3, 1, key, 0, 1
-        )
+        _core.simulate_discrete(w, np.array([0, 0], dtype=np.uint64), 5, 0.1, "replace", 0, run())
+    with pytest.raises(TypeError, match="RunSpec"):  # not a run: refused by the typed boundary
+        _core.simulate_discrete(w, None, 5, 0.1, "replace", 0, object())
     with pytest.raises(ValueError, match="max_iterations"):
         _core.collapse_times_discrete(w, None, 5, "accumulate", 5, None, key, 0, 1)
     with pytest.raises(OverflowError):
-        _core.simulate_discrete(w, None, -1, 0.1, "replace", 0, ["entropy"], 3, 1, key, 0, 1)
+        _core.simulate_discrete(w, None, -1, 0.1, "replace", 0, run())
     with pytest.raises(TypeError):
-        _core.simulate_discrete(
-            [0.5, 0.5], None, 5, 0.1, "replace", 0, ["entropy"], 3, 1, key, 0, 1
-        )
+        _core.simulate_discrete([0.5, 0.5], None, 5, 0.1, "replace", 0, run())
