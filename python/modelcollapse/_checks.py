@@ -52,10 +52,13 @@ def real(
 
 
 def optional_threads(threads: Any) -> int | None:
-    """`threads`: None (rayon's default: RAYON_NUM_THREADS or the core count) or 1..1024."""
+    """`threads`: None (rayon's default: RAYON_NUM_THREADS or the core count) or
+    1..``_core.MAX_THREADS`` (1024)."""
     if threads is None:
         return None
-    return integer("threads", threads, minimum=1, maximum=1024)
+    from . import _core
+
+    return integer("threads", threads, minimum=1, maximum=_core.MAX_THREADS)
 
 
 def progress_mode(progress: Any) -> bool | None:

@@ -8,6 +8,14 @@ import numpy.typing as npt
 from modelcollapse.settings._common import KernelRun
 
 __all__ = [
+    "DISCRETE_MAX_SAMPLES",
+    "GAUSSIAN_MAX_DIM",
+    "GAUSSIAN_MAX_SAMPLES",
+    "KDE_MAX_SAMPLES",
+    "KDE_RESOLUTION",
+    "MAX_THREADS",
+    "REGRESSION_MAX_DIM",
+    "REGRESSION_MAX_SAMPLES",
     "__version__",
     "collapse_times_discrete",
     "discrete_metric_names",
@@ -21,6 +29,14 @@ __all__ = [
 ]
 
 __version__: str
+MAX_THREADS: int
+DISCRETE_MAX_SAMPLES: int
+GAUSSIAN_MAX_DIM: int
+GAUSSIAN_MAX_SAMPLES: int
+REGRESSION_MAX_DIM: int
+REGRESSION_MAX_SAMPLES: int
+KDE_MAX_SAMPLES: int
+KDE_RESOLUTION: float
 
 def simulate_discrete(
     weights: npt.NDArray[np.float64],

@@ -79,6 +79,24 @@ pub(crate) fn paradigm(name: &str, value: u64) -> PyResult<Paradigm> {
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Limits are defined once, in the kernels; the Python layer reads them from here.
+    m.add("MAX_THREADS", crate::engine::exec::MAX_THREADS)?;
+    m.add(
+        "DISCRETE_MAX_SAMPLES",
+        crate::settings::discrete::MAX_SAMPLES,
+    )?;
+    m.add("GAUSSIAN_MAX_DIM", crate::settings::gaussian::MAX_DIM)?;
+    m.add(
+        "GAUSSIAN_MAX_SAMPLES",
+        crate::settings::gaussian::MAX_SAMPLES,
+    )?;
+    m.add("REGRESSION_MAX_DIM", crate::settings::regression::MAX_DIM)?;
+    m.add(
+        "REGRESSION_MAX_SAMPLES",
+        crate::settings::regression::MAX_SAMPLES,
+    )?;
+    m.add("KDE_MAX_SAMPLES", crate::settings::kde::MAX_SAMPLES)?;
+    m.add("KDE_RESOLUTION", crate::settings::kde::RESOLUTION)?;
     m.add_function(wrap_pyfunction!(discrete::simulate_discrete, m)?)?;
     m.add_function(wrap_pyfunction!(discrete::collapse_times_discrete, m)?)?;
     m.add_function(wrap_pyfunction!(discrete::discrete_metric_names, m)?)?;

@@ -22,7 +22,7 @@ from ._common import (
 )
 
 #: Largest per-generation sample size: counts stay exact in float64 below 2**53.
-MAX_SAMPLES = 2**53
+MAX_SAMPLES = _core.DISCRETE_MAX_SAMPLES  # 2**53
 #: Most atoms a discrete distribution may have.
 MAX_ATOMS = 2**32 - 1
 

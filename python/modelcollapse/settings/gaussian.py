@@ -16,9 +16,9 @@ from ._base import Setting
 from ._common import KernelRun, paradigm_args, readonly
 
 #: Largest dimension (the kernels are dense: O(d^3) per generation).
-MAX_DIM = 1024
+MAX_DIM = _core.GAUSSIAN_MAX_DIM  # 1024
 #: Largest per-generation sample size.
-MAX_SAMPLES = 2**32
+MAX_SAMPLES = _core.GAUSSIAN_MAX_SAMPLES  # 2**32
 ESTIMATORS = ("unbiased", "mle")
 
 

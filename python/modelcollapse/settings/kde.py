@@ -17,13 +17,13 @@ from ._base import Setting
 from ._common import KernelRun, paradigm_args, readonly, round_half_up
 
 #: Largest per-generation sample size.
-MAX_SAMPLES = 2**32
+MAX_SAMPLES = _core.KDE_MAX_SAMPLES  # 2**32
 
 #: Smallest ratio of a mixture component's standard deviation to its mean's magnitude: ulp(x)
 #: is 2.2e-16 |x|, so a narrower component rounds to a few values (points drawn from
 #: N(1e15, 1e-3) are all 1e15), and its tail quantiles and one-sd window cannot be told from
 #: its mean. The Rust kernel (``src/settings/kde.rs``, ``RESOLUTION``) refuses the same.
-RESOLUTION = 1e-12
+RESOLUTION = _core.KDE_RESOLUTION  # 1e-12
 
 
 @dataclass(frozen=True, init=False, eq=False)

@@ -17,9 +17,9 @@ from ._base import Setting
 from ._common import KernelRun, paradigm_args, readonly
 
 #: Largest dimension.
-MAX_DIM = 1024
+MAX_DIM = _core.REGRESSION_MAX_DIM  # 1024
 #: Largest number of design rows.
-MAX_SAMPLES = 2**32
+MAX_SAMPLES = _core.REGRESSION_MAX_SAMPLES  # 2**32
 NOISE_MODELS = ("known", "estimated")
 _ALL_METRICS = tuple(_core.regression_metric_names())
 
