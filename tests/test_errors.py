@@ -138,7 +138,7 @@ def test_the_core_checks_its_own_arguments():
         _core.simulate_discrete(w, None, 0, 0.1, "replace", 0, run())
     with pytest.raises(ValueError, match="stride"):
         _core.simulate_discrete(w, None, 5, 0.1, "replace", 0, run(stride=0))
-    with pytest.raises(ValueError, match="unknown metric"):
+    with pytest.raises(ValueError, match="unknown discrete metric .x.; known: entropy"):
         _core.simulate_discrete(w, None, 5, 0.1, "replace", 0, run(["x"]))
     with pytest.raises(ValueError, match="unknown paradigm"):
         _core.simulate_discrete(w, None, 5, 0.1, "swap", 0, run())

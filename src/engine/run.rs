@@ -1,4 +1,4 @@
-//! The replicate loop shared by the continuous settings: every replicate owns one model state,
+//! The replicate loop every setting runs on: every replicate owns one model state,
 //! steps it one generation at a time on its own random stream and records its metrics at
 //! iterations 0, 1, stride, 2 stride, ... and the last into its own output row (DESIGN §4).
 
@@ -6,10 +6,6 @@ use crate::engine::control::Control;
 use crate::engine::exec;
 use crate::engine::rng::{fast_rng, FastRng, RootKey};
 use crate::error::{invalid, SimResult};
-
-/// Cancellation is checked and progress reported once this much work (the state's own unit,
-/// roughly floating-point operations) has been done, about a millisecond.
-const CHECK_WORK: u64 = 1 << 20;
 
 /// What to record: `iterations` generations after the real distribution, every `stride`-th one,
 /// and always iterations 0 and 1 (the real distribution and the real-data-only model) and the
@@ -57,22 +53,32 @@ impl Recording {
     }
 }
 
-/// One replicate's model as the loop sees it.
-pub trait Generation {
+/// One replicate's model as the loop sees it, stepped on a random stream of type `R` (the
+/// continuous settings' Xoshiro256++; the discrete setting's ChaCha8, whose exact samplers draw
+/// few numbers per generation).
+pub trait Generation<R = FastRng> {
+    /// Cancellation is checked and progress reported once this much work (in the unit of
+    /// [`Generation::work`]) has been done, about a millisecond.
+    const CHECK_WORK: u64 = 1 << 20;
     /// Write the real distribution's metrics (iteration 0): metric k goes to `out[k * step]`.
     fn record_real(&mut self, out: &mut [f64], step: usize, control: &Control);
     /// Fit the next generation's model.
-    fn step(&mut self, rng: &mut FastRng);
+    fn step(&mut self, rng: &mut R);
     /// Write the current model's metrics: metric k goes to `out[k * step]`. A metric that takes
     /// long may stop early once `control` is cancelled (its value is then discarded).
     fn record(&mut self, out: &mut [f64], step: usize, control: &Control);
-    /// Work done since the last call (a `step` and any `record`), in the unit of [`CHECK_WORK`].
+    /// Work done since the last call (a `step` and any `record`), in the setting's own unit
+    /// (roughly floating-point operations for the continuous settings, atoms for the discrete).
     fn work(&mut self) -> u64;
+    /// Whether every later model is this one (a discrete chain absorbed at one atom): the loop
+    /// then records the rest at once, so a run of 2^62 generations on it ends at once.
+    fn absorbed(&self) -> bool {
+        false
+    }
 }
 
-/// Run replicates `first..first + replicates`, recording `metrics` values per recorded iteration.
-/// `start` builds a replicate's generation-1 model (the fit to its real data) from the
-/// replicate's stream. The output has shape (replicates, metrics, recorded), row-major.
+/// Run replicates `first..first + replicates` on the continuous settings' streams
+/// ([`fast_rng`]); see [`simulate_on`].
 pub fn simulate<G, F>(
     recording: Recording,
     metrics: usize,
@@ -85,6 +91,29 @@ pub fn simulate<G, F>(
 where
     G: Generation,
     F: Fn(&mut FastRng) -> G + Sync,
+{
+    simulate_on(
+        recording, metrics, key, first, replicates, control, fast_rng, start,
+    )
+}
+
+/// The one replicate loop. Run replicates `first..first + replicates`, recording `metrics`
+/// values per recorded iteration; replicate r draws from `stream(key, r)`. `start` builds a
+/// replicate's generation-1 model (the fit to its real data) from the replicate's stream. The
+/// output has shape (replicates, metrics, recorded), row-major.
+pub fn simulate_on<G, R, F>(
+    recording: Recording,
+    metrics: usize,
+    key: &RootKey,
+    first: u64,
+    replicates: usize,
+    control: &Control,
+    stream: fn(&RootKey, u64) -> R,
+    start: F,
+) -> SimResult<Vec<f64>>
+where
+    G: Generation<R>,
+    F: Fn(&mut R) -> G + Sync,
 {
     if recording.stride == 0 {
         return Err(invalid("stride", "must be at least 1"));
@@ -99,7 +128,7 @@ where
         .ok_or_else(|| invalid("replicates", "the result would not fit in memory"))?;
     let mut out = exec::filled(total, 0.0, "the results")?;
     exec::for_each_row(&mut out, row_len, first, control, |replicate, row| {
-        let mut rng = fast_rng(key, replicate);
+        let mut rng = stream(key, replicate);
         let mut model = start(&mut rng);
         model.record_real(row, recorded, control);
         control.check()?;
@@ -113,10 +142,22 @@ where
             }
             pending += 1;
             work += model.work();
-            if work >= CHECK_WORK {
+            if work >= G::CHECK_WORK {
                 control.advance(pending);
                 (pending, work) = (0, 0);
                 control.check()?;
+            }
+            if t < recording.iterations && model.absorbed() {
+                // every later model is this one: fill the remaining recorded iterations at once
+                let mut last = vec![0.0; metrics];
+                model.record(&mut last, 1, control);
+                for j in recording.recorded_through(t)..recorded {
+                    for (k, &v) in last.iter().enumerate() {
+                        row[k * recorded + j] = v;
+                    }
+                }
+                pending += recording.iterations - t;
+                break;
             }
         }
         control.advance(pending);
@@ -154,9 +195,14 @@ macro_rules! metric_enum {
             /// The metric called `name`.
             pub fn from_name(name: &str) -> $crate::error::SimResult<Self> {
                 Self::ALL.iter().copied().find(|m| m.name() == name).ok_or_else(|| {
+                    let known: Vec<&str> = Self::ALL.iter().map(|m| m.name()).collect();
                     $crate::error::invalid(
                         "metrics",
-                        format!(concat!("unknown ", $what, " metric {:?}"), name),
+                        format!(
+                            concat!("unknown ", $what, " metric {:?}; known: {}"),
+                            name,
+                            known.join(", "),
+                        ),
                     )
                 })
             }

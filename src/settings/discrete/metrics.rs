@@ -1,64 +1,26 @@
 //! Per-iteration statistics of a discrete model, computed inside the loop from the surviving atoms
 //! only (never from stored samples), so a generation's cost stays proportional to its survivors.
 
+use crate::engine::metric_enum;
 use crate::error::{invalid, SimResult};
 
-/// The metrics a discrete run can record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiscreteMetric {
-    /// Shannon entropy in nats.
-    Entropy,
-    /// Number of atoms with positive mass.
-    SupportSize,
-    /// 1 - sum p^2.
-    GiniSimpson,
-    /// Total variation distance to the real distribution.
-    TvToReal,
-    /// Cross-entropy of the real distribution under the model (+inf once a real atom is lost).
-    NllReal,
-    /// Model mass on the real distribution's rarest atoms (the tail set).
-    TailMass,
-    /// Largest atom's mass.
-    MaxWeight,
-}
-
-impl DiscreteMetric {
-    /// Every metric, in the order the Python layer lists them.
-    pub const ALL: [DiscreteMetric; 7] = [
-        Self::Entropy,
-        Self::SupportSize,
-        Self::GiniSimpson,
-        Self::TvToReal,
-        Self::NllReal,
-        Self::TailMass,
-        Self::MaxWeight,
-    ];
-
-    /// The public name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Entropy => "entropy",
-            Self::SupportSize => "support_size",
-            Self::GiniSimpson => "gini_simpson",
-            Self::TvToReal => "tv_to_real",
-            Self::NllReal => "nll_real",
-            Self::TailMass => "tail_mass",
-            Self::MaxWeight => "max_weight",
-        }
-    }
-
-    /// Parse a public name.
-    pub fn from_name(name: &str) -> SimResult<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| {
-                let known: Vec<&str> = Self::ALL.iter().map(|m| m.name()).collect();
-                invalid(
-                    "metrics",
-                    format!("unknown metric {name:?}; known: {}", known.join(", ")),
-                )
-            })
+metric_enum! {
+    /// The metrics a discrete run can record.
+    pub enum DiscreteMetric ("discrete") {
+        /// Shannon entropy in nats.
+        Entropy => "entropy",
+        /// Number of atoms with positive mass.
+        SupportSize => "support_size",
+        /// 1 - sum p^2.
+        GiniSimpson => "gini_simpson",
+        /// Total variation distance to the real distribution.
+        TvToReal => "tv_to_real",
+        /// Cross-entropy of the real distribution under the model (+inf once a real atom is lost).
+        NllReal => "nll_real",
+        /// Model mass on the real distribution's rarest atoms (the tail set).
+        TailMass => "tail_mass",
+        /// Largest atom's mass.
+        MaxWeight => "max_weight",
     }
 }
 
@@ -206,7 +168,7 @@ mod tests {
         discrete_metrics(
             p.iter().enumerate().map(|(i, &x)| (i as u32, x, x.ln())),
             &reference,
-            &DiscreteMetric::ALL,
+            DiscreteMetric::ALL,
             &mut out,
             1,
         );

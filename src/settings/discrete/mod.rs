@@ -17,8 +17,8 @@ use rand::Rng;
 use crate::engine::control::Control;
 use crate::engine::exec;
 pub use crate::engine::paradigm::Paradigm;
-use crate::engine::rng::{replicate_rng, RootKey};
-use crate::engine::Recording;
+use crate::engine::rng::{replicate_rng, ReplicateRng, RootKey};
+use crate::engine::{self, Generation, Recording};
 use crate::error::{invalid, SimResult};
 use crate::numerics::lnint::ln_int;
 use crate::numerics::sampling::{
@@ -501,8 +501,54 @@ impl SimulateSpec {
     }
 }
 
-/// Simulate replicates `first..first + replicates`; the output holds, per replicate, one block per
-/// metric of `spec.recorded()` values: shape (replicates, metrics, recorded), row-major.
+/// One replicate of the discrete loop: its chain, and what it records.
+struct DiscreteGeneration<'a> {
+    chain: Chain<'a>,
+    setting: &'a DiscreteSetting,
+    metrics: &'a [DiscreteMetric],
+    with_log: bool,
+    /// The real distribution's metrics, the same for every replicate (computed once).
+    initial: &'a [f64],
+    /// Atoms the last step resampled (the unit of work).
+    work: u64,
+}
+
+impl Generation<ReplicateRng> for DiscreteGeneration<'_> {
+    const CHECK_WORK: u64 = CHECK_WORK;
+
+    fn record_real(&mut self, out: &mut [f64], step: usize, _control: &Control) {
+        for (k, &v) in self.initial.iter().enumerate() {
+            out[k * step] = v;
+        }
+    }
+
+    fn step(&mut self, rng: &mut ReplicateRng) {
+        self.work = self.chain.work();
+        self.chain.step(rng);
+    }
+
+    fn record(&mut self, out: &mut [f64], step: usize, _control: &Control) {
+        discrete_metrics(
+            self.chain.probabilities(self.with_log),
+            &self.setting.reference,
+            self.metrics,
+            out,
+            step,
+        );
+    }
+
+    fn work(&mut self) -> u64 {
+        std::mem::replace(&mut self.work, 0) + 1
+    }
+
+    fn absorbed(&self) -> bool {
+        self.chain.absorbed()
+    }
+}
+
+/// Simulate replicates `first..first + replicates` on the shared loop (`engine::simulate_on`,
+/// with the ChaCha8 replicate streams); the output holds, per replicate, one block per metric of
+/// `spec.recorded()` values: shape (replicates, metrics, recorded), row-major.
 pub fn simulate(
     setting: &DiscreteSetting,
     paradigm: Paradigm,
@@ -513,21 +559,9 @@ pub fn simulate(
     control: &Control,
 ) -> SimResult<Vec<f64>> {
     let recording = spec.recording;
-    if recording.stride == 0 {
-        return Err(invalid("stride", "must be at least 1"));
-    }
-    if spec.metrics.is_empty() {
-        return Err(invalid("metrics", "must name at least one metric"));
-    }
     setting.check_paradigm(paradigm, recording.iterations)?;
     let fixed = setting.fixed_binomial(paradigm);
-    let recorded = recording.recorded();
-    let row_len = spec.row_len();
     let with_log = needs_log(&spec.metrics);
-    let total = replicates
-        .checked_mul(row_len)
-        .ok_or_else(|| invalid("replicates", "the result would not fit in memory"))?;
-    let mut out = exec::filled(total, 0.0, "the results")?;
     let mut initial = vec![0.0; spec.metrics.len()];
     discrete_metrics(
         setting
@@ -541,62 +575,24 @@ pub fn simulate(
         &mut initial,
         1,
     );
-    exec::for_each_row(&mut out, row_len, first, control, |replicate, row| {
-        for (k, &v) in initial.iter().enumerate() {
-            row[k * recorded] = v;
-        }
-        if recording.iterations == 0 {
-            return Ok(());
-        }
-        let mut rng = replicate_rng(key, replicate);
-        let mut chain = Chain::new(setting, paradigm, fixed.as_deref(), &mut rng);
-        let (mut pending, mut work) = (0, 0);
-        let mut last = vec![0.0; spec.metrics.len()];
-        loop {
-            let t = chain.generation;
-            if let Some(j) = recording.slot(t) {
-                discrete_metrics(
-                    chain.probabilities(with_log),
-                    &setting.reference,
-                    &spec.metrics,
-                    &mut row[j..],
-                    recorded,
-                );
-            }
-            pending += 1;
-            work += chain.work();
-            if work >= CHECK_WORK {
-                control.advance(pending);
-                (pending, work) = (0, 0);
-                control.check()?;
-            }
-            if t == recording.iterations {
-                break;
-            }
-            if chain.absorbed() {
-                // every later model is this one: fill the remaining recorded iterations at once
-                // (a run of 2^62 generations on an absorbed chain ends here)
-                discrete_metrics(
-                    chain.probabilities(with_log),
-                    &setting.reference,
-                    &spec.metrics,
-                    &mut last,
-                    1,
-                );
-                for j in recording.recorded_through(t)..recorded {
-                    for (k, &v) in last.iter().enumerate() {
-                        row[k * recorded + j] = v;
-                    }
-                }
-                pending += recording.iterations - t;
-                break;
-            }
-            chain.step(&mut rng);
-        }
-        control.advance(pending);
-        Ok(())
-    })?;
-    Ok(out)
+    let (metrics, initial) = (&spec.metrics[..], &initial[..]);
+    engine::simulate_on(
+        recording,
+        spec.metrics.len(),
+        key,
+        first,
+        replicates,
+        control,
+        replicate_rng,
+        |rng| DiscreteGeneration {
+            chain: Chain::new(setting, paradigm, fixed.as_deref(), rng),
+            setting,
+            metrics,
+            with_log,
+            initial,
+            work: 0,
+        },
+    )
 }
 
 /// First iteration at which one atom holds all mass, per replicate, with a flag for replicates
