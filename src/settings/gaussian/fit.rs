@@ -1,9 +1,9 @@
 //! A Gaussian fit and the statistics it is drawn from: the factor with its log-space diagonal,
-//! moments of a set of points, and blocks of synthetic points drawn by statistics or one by one.
+//! moments of a set of points, blocks of synthetic points drawn by statistics or one by one,
+//! and the scratch buffers they (and the metrics, in `metrics.rs`) work in.
 
 use nalgebra::{DMatrix, DVector};
 
-use super::metrics::Scratch;
 use super::{GaussianSetting, Method, RESCALE_HIGH, RESCALE_LOW};
 use crate::engine::rng::FastRng;
 use crate::numerics::draw::fill_normal;
@@ -257,5 +257,33 @@ pub(super) fn draw_points(
         fill_normal(z, rng);
         row.copy_from_slice(mean.as_slice());
         add_lower_times(chol, z, scale, row);
+    }
+}
+
+/// Buffers reused across generations (and for the metrics), so the loop never allocates.
+#[derive(Debug, Clone)]
+pub(super) struct Scratch {
+    pub(super) z: Vec<f64>,
+    pub(super) bartlett: Vec<f64>,
+    pub(super) points: Vec<f64>,
+    pub(super) factor: DMatrix<f64>,
+    pub(super) square: DMatrix<f64>,
+    pub(super) vector: DVector<f64>,
+    pub(super) lambda: Vec<f64>,
+    pub(super) delta: Vec<f64>,
+}
+
+impl Scratch {
+    pub(super) fn new(d: usize) -> Self {
+        Self {
+            z: vec![0.0; d],
+            bartlett: vec![0.0; d * d],
+            points: Vec::new(),
+            factor: DMatrix::zeros(d, d),
+            square: DMatrix::zeros(d, d),
+            vector: DVector::zeros(d),
+            lambda: Vec::with_capacity(d),
+            delta: Vec::with_capacity(d),
+        }
     }
 }

@@ -1,38 +1,14 @@
 //! The Gaussian metrics of a fit, computed in buffers reused across generations.
 
-use nalgebra::{DMatrix, DVector, SVD};
+use nalgebra::SVD;
 
-use super::fit::Fit;
+use super::fit::{Fit, Scratch};
 use super::{GaussianMetric, GaussianSetting};
 use crate::numerics::quadform::quadform_sf;
 
-/// Buffers reused across generations (and for the metrics), so the loop never allocates.
-#[derive(Debug, Clone)]
-pub(super) struct Scratch {
-    pub(super) z: Vec<f64>,
-    pub(super) bartlett: Vec<f64>,
-    pub(super) points: Vec<f64>,
-    pub(super) factor: DMatrix<f64>,
-    pub(super) square: DMatrix<f64>,
-    pub(super) vector: DVector<f64>,
-    pub(super) lambda: Vec<f64>,
-    pub(super) delta: Vec<f64>,
-}
-
+/// The metrics of a fit, computed in the scratch buffers (defined beside the fit, which draws
+/// in them too).
 impl Scratch {
-    pub(super) fn new(d: usize) -> Self {
-        Self {
-            z: vec![0.0; d],
-            bartlett: vec![0.0; d * d],
-            points: Vec::new(),
-            factor: DMatrix::zeros(d, d),
-            square: DMatrix::zeros(d, d),
-            vector: DVector::zeros(d),
-            lambda: Vec::with_capacity(d),
-            delta: Vec::with_capacity(d),
-        }
-    }
-
     /// Write `fit`'s metrics: metric k to `out[k * step]`.
     pub(super) fn record(
         &mut self,

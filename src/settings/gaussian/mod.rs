@@ -32,8 +32,7 @@ use crate::engine::rng::RootKey;
 use crate::engine::{self, metric_enum, Recording};
 use crate::error::{invalid, SimResult};
 use crate::numerics::linalg::cholesky;
-use fit::{Fit, Moments};
-use metrics::Scratch;
+use fit::{Fit, Moments, Scratch};
 use model::GaussianModel;
 
 /// Largest dimension accepted (the kernels are dense, O(d^3) per generation: about 0.1 s at

@@ -2,8 +2,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::fit::{draw_points, Block, Fit, Moments};
-use super::metrics::Scratch;
+use super::fit::{draw_points, Block, Fit, Moments, Scratch};
 use super::{GaussianMetric, GaussianSetting, Method};
 use crate::engine::control::Control;
 use crate::engine::paradigm::Paradigm;
