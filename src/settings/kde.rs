@@ -26,7 +26,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
 use crate::engine::control::Control;
-use crate::engine::paradigm::Paradigm;
+use crate::engine::paradigm::{Paradigm, Pool};
 use crate::engine::rng::{FastRng, RootKey};
 use crate::engine::{self, metric_enum, Generation, Recording};
 use crate::error::{invalid, SimResult};
@@ -295,44 +295,16 @@ impl KdeSetting {
 
     /// Refuse paradigms this setting cannot run for `iterations` generations.
     pub fn check_paradigm(&self, paradigm: Paradigm, iterations: u64) -> SimResult<()> {
-        let (n, d) = (self.real_size() as u64, self.samples as u64);
-        let growth = match paradigm {
-            Paradigm::Replace => 0,
-            Paradigm::Accumulate { per_generation } => per_generation,
-            Paradigm::AccumulateSubsample { size } => {
-                if size == 0 || size > n + d {
-                    return Err(invalid(
-                        "size",
-                        format!("must lie in [1, {}], got {size}", n + d),
-                    ));
-                }
-                d
-            }
-            Paradigm::MixReal {
-                real_per_generation,
-            } => {
-                if real_per_generation > n.min(d) {
-                    return Err(invalid(
-                        "fraction",
-                        format!(
-                            "round(fraction x samples) = {real_per_generation} exceeds the {n} \
-                             real points"
-                        ),
-                    ));
-                }
-                0
-            }
+        let pool = Pool {
+            real: self.real_size() as u64,
+            per_generation: self.samples as u64,
+            min_fit: 1,
+            stores_items: true,
+            values_per_item: 1,
+            max_stored: MAX_STORED,
+            unit: "points",
         };
-        let stored = growth
-            .checked_mul(iterations)
-            .and_then(|g| g.checked_add(n));
-        if stored.is_none_or(|s| s > MAX_STORED) {
-            return Err(invalid(
-                "iterations",
-                format!("the pool would exceed {MAX_STORED} points per replicate"),
-            ));
-        }
-        Ok(())
+        paradigm.check(&pool, iterations)
     }
 }
 

@@ -19,7 +19,7 @@ use nalgebra::{DMatrix, DVector};
 use rand_distr::{ChiSquared, Distribution};
 
 use crate::engine::control::Control;
-use crate::engine::paradigm::{check_fitted, Paradigm};
+use crate::engine::paradigm::{Paradigm, Pool};
 use crate::engine::rng::{FastRng, RootKey};
 use crate::engine::{self, metric_enum, Generation, Recording};
 use crate::error::{invalid, SimResult};
@@ -155,7 +155,16 @@ impl RegressionSetting {
                 ));
             }
         }
-        check_fitted(paradigm, n, n, d, iterations, 1, MAX_STORED)
+        let pool = Pool {
+            real: n,
+            per_generation: n,
+            min_fit: d + 1,
+            stores_items: false,
+            values_per_item: 1,
+            max_stored: MAX_STORED,
+            unit: "rows",
+        };
+        paradigm.check(&pool, iterations)
     }
 
     /// Metrics of the true model (iteration 0): beta_hat = beta, noise estimate sigma^2.

@@ -17,6 +17,7 @@ use rand::Rng;
 use crate::engine::control::Control;
 use crate::engine::exec;
 pub use crate::engine::paradigm::Paradigm;
+use crate::engine::paradigm::Pool;
 use crate::engine::rng::{replicate_rng, ReplicateRng, RootKey};
 use crate::engine::{self, Generation, Recording};
 use crate::error::{invalid, SimResult};
@@ -128,47 +129,16 @@ impl DiscreteSetting {
 
     /// Check that `paradigm` can run for `generations` generations on this setting.
     pub fn check_paradigm(&self, paradigm: Paradigm, generations: u64) -> SimResult<()> {
-        let n = self.real_size();
-        let d = self.samples;
-        let per_generation_growth = match paradigm {
-            Paradigm::Replace | Paradigm::MixReal { .. } => 0,
-            Paradigm::Accumulate { per_generation } => per_generation,
-            Paradigm::AccumulateSubsample { .. } => d,
+        let pool = Pool {
+            real: self.real_size(),
+            per_generation: self.samples,
+            min_fit: 1,
+            stores_items: true,
+            values_per_item: 1,
+            max_stored: MAX_POOL,
+            unit: "items",
         };
-        match paradigm {
-            Paradigm::AccumulateSubsample { size } if size == 0 || size > n + d => {
-                return Err(invalid(
-                    "size",
-                    format!(
-                        "must lie in [1, {}] (the pool holds real data N = {n} plus D = {d} \
-                         synthetic items when the first subsample is drawn), got {size}",
-                        n + d
-                    ),
-                ));
-            }
-            Paradigm::MixReal {
-                real_per_generation,
-            } if real_per_generation > n.min(d) => {
-                return Err(invalid(
-                    "fraction",
-                    format!(
-                        "round(fraction x samples) = {real_per_generation} real items per \
-                         generation exceeds the {n} real items available"
-                    ),
-                ));
-            }
-            _ => {}
-        }
-        let grown = per_generation_growth
-            .checked_mul(generations)
-            .and_then(|g| g.checked_add(n));
-        if grown.is_none_or(|g| g > MAX_POOL) {
-            return Err(invalid(
-                "iterations",
-                "the accumulated pool would exceed 2^62 items; use fewer iterations or samples",
-            ));
-        }
-        Ok(())
+        paradigm.check(&pool, generations)
     }
 }
 

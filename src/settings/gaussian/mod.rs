@@ -27,7 +27,7 @@ mod model;
 use nalgebra::{DMatrix, DVector};
 
 use crate::engine::control::Control;
-use crate::engine::paradigm::{check_fitted, Paradigm};
+use crate::engine::paradigm::{Paradigm, Pool};
 use crate::engine::rng::RootKey;
 use crate::engine::{self, metric_enum, Recording};
 use crate::error::{invalid, SimResult};
@@ -224,12 +224,17 @@ impl GaussianSetting {
 
     /// Refuse paradigms this setting cannot run for `iterations` generations.
     pub fn check_paradigm(&self, paradigm: Paradigm, iterations: u64) -> SimResult<()> {
-        let (real, n, d) = (
-            self.real_size() as u64,
-            self.samples as u64,
-            self.dim as u64,
-        );
-        check_fitted(paradigm, real, n, d, iterations, d, MAX_STORED)
+        let d = self.dim as u64;
+        let pool = Pool {
+            real: self.real_size() as u64,
+            per_generation: self.samples as u64,
+            min_fit: d + 1,
+            stores_items: false,
+            values_per_item: d,
+            max_stored: MAX_STORED,
+            unit: "points",
+        };
+        paradigm.check(&pool, iterations)
     }
 
     /// Metrics of the real distribution itself (iteration 0).
