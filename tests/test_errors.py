@@ -133,24 +133,26 @@ def test_the_core_checks_its_own_arguments():
         return KernelRun(list(metrics), iterations, stride, RootKey(key, "test"), 0, 1, None, None)
 
     with pytest.raises(ValueError, match="weights: must be finite"):
-        _core.simulate_discrete(np.array([np.nan]), None, 5, 0.1, "replace", 0, run())
+        _core.simulate_discrete(np.array([np.nan]), None, 5, 0.1, _core.Paradigm.replace(), run())
     with pytest.raises(ValueError, match="samples"):
-        _core.simulate_discrete(w, None, 0, 0.1, "replace", 0, run())
+        _core.simulate_discrete(w, None, 0, 0.1, _core.Paradigm.replace(), run())
     with pytest.raises(ValueError, match="stride"):
-        _core.simulate_discrete(w, None, 5, 0.1, "replace", 0, run(stride=0))
-    with pytest.raises(ValueError, match="unknown discrete metric .x.; known: entropy"):
-        _core.simulate_discrete(w, None, 5, 0.1, "replace", 0, run(["x"]))
-    with pytest.raises(ValueError, match="unknown paradigm"):
-        _core.simulate_discrete(w, None, 5, 0.1, "swap", 0, run())
+        _core.simulate_discrete(w, None, 5, 0.1, _core.Paradigm.replace(), run(stride=0))
+    with pytest.raises(ValueError, match=r"unknown discrete metric .x.; known: entropy"):
+        _core.simulate_discrete(w, None, 5, 0.1, _core.Paradigm.replace(), run(["x"]))
+    with pytest.raises(TypeError, match="Paradigm"):  # a paradigm is typed, not a name
+        _core.simulate_discrete(w, None, 5, 0.1, "swap", run())
     with pytest.raises(ValueError, match="size"):
-        _core.simulate_discrete(w, None, 5, 0.1, "accumulate_subsample", 99, run())
+        _core.simulate_discrete(w, None, 5, 0.1, _core.Paradigm.accumulate_subsample(99), run())
     with pytest.raises(ValueError, match="counts"):
-        _core.simulate_discrete(w, np.array([0, 0], dtype=np.uint64), 5, 0.1, "replace", 0, run())
+        _core.simulate_discrete(
+            w, np.array([0, 0], dtype=np.uint64), 5, 0.1, _core.Paradigm.replace(), run()
+        )
     with pytest.raises(AttributeError, match="metrics"):  # not a run: refused, no panic
-        _core.simulate_discrete(w, None, 5, 0.1, "replace", 0, object())
+        _core.simulate_discrete(w, None, 5, 0.1, _core.Paradigm.replace(), object())
     with pytest.raises(ValueError, match="max_iterations"):
-        _core.collapse_times_discrete(w, None, 5, "accumulate", 5, None, key, 0, 1)
+        _core.collapse_times_discrete(w, None, 5, _core.Paradigm.accumulate(5), None, key, 0, 1)
     with pytest.raises(OverflowError):
-        _core.simulate_discrete(w, None, -1, 0.1, "replace", 0, run())
+        _core.simulate_discrete(w, None, -1, 0.1, _core.Paradigm.replace(), run())
     with pytest.raises(TypeError):
-        _core.simulate_discrete([0.5, 0.5], None, 5, 0.1, "replace", 0, run())
+        _core.simulate_discrete([0.5, 0.5], None, 5, 0.1, _core.Paradigm.replace(), run())

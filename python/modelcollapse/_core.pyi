@@ -1,6 +1,7 @@
 """The compiled core. Users call the `modelcollapse` package; these signatures are internal."""
 
 from collections.abc import Callable
+from typing import final
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +17,7 @@ __all__ = [
     "MAX_THREADS",
     "REGRESSION_MAX_DIM",
     "REGRESSION_MAX_SAMPLES",
+    "Paradigm",
     "__version__",
     "collapse_times_discrete",
     "discrete_metric_names",
@@ -38,21 +40,34 @@ REGRESSION_MAX_SAMPLES: int
 KDE_MAX_SAMPLES: int
 KDE_RESOLUTION: float
 
+@final
+class Paradigm:
+    """A paradigm as the kernels take it: its kind and item count."""
+
+    @staticmethod
+    def replace() -> Paradigm: ...
+    @staticmethod
+    def accumulate(per_generation: int) -> Paradigm: ...
+    @staticmethod
+    def accumulate_subsample(size: int) -> Paradigm: ...
+    @staticmethod
+    def mix_real(real_per_generation: int) -> Paradigm: ...
+    @property
+    def count(self) -> int: ...
+
 def simulate_discrete(
     weights: npt.NDArray[np.float64],
     counts: npt.NDArray[np.uint64] | None,
     samples: int,
     tail: float,
-    paradigm_name: str,
-    paradigm_value: int,
+    paradigm: Paradigm,
     run: KernelRun,
 ) -> npt.NDArray[np.float64]: ...
 def collapse_times_discrete(
     weights: npt.NDArray[np.float64],
     counts: npt.NDArray[np.uint64] | None,
     samples: int,
-    paradigm_name: str,
-    paradigm_value: int,
+    paradigm: Paradigm,
     max_iterations: int | None,
     key: tuple[int, int, int, int],
     first: int,
@@ -69,8 +84,7 @@ def simulate_gaussian(
     tail_radius2: float,
     hallucination_radius2: float,
     data: npt.NDArray[np.float64] | None,
-    paradigm_name: str,
-    paradigm_value: int,
+    paradigm: Paradigm,
     method_name: str,
     run: KernelRun,
 ) -> npt.NDArray[np.float64]: ...
@@ -81,8 +95,7 @@ def simulate_regression(
     noise: float,
     design: npt.NDArray[np.float64] | None,
     noise_model: str,
-    paradigm_name: str,
-    paradigm_value: int,
+    paradigm: Paradigm,
     method_name: str,
     run: KernelRun,
 ) -> npt.NDArray[np.float64]: ...
@@ -97,8 +110,7 @@ def simulate_kde(
     samples: int,
     tail: float,
     tail_interval: tuple[float, float],
-    paradigm_name: str,
-    paradigm_value: int,
+    paradigm: Paradigm,
     run: KernelRun,
 ) -> npt.NDArray[np.float64]: ...
 def kde_metric_names() -> list[str]: ...

@@ -4,7 +4,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::run::run_detached;
-use super::{paradigm, RunSpec};
+use super::{KernelParadigm, RunSpec};
 use crate::engine::rng::key_from_words;
 use crate::error::invalid;
 use crate::settings::discrete::metrics::DiscreteMetric;
@@ -24,19 +24,18 @@ fn setting(
 /// Simulate replicates `first .. first + replicates`; returns a flat float64 array of shape
 /// (replicates, len(metrics), recorded iterations).
 #[pyfunction]
-#[pyo3(signature = (weights, counts, samples, tail, paradigm_name, paradigm_value, run))]
+#[pyo3(signature = (weights, counts, samples, tail, paradigm, run))]
 pub fn simulate_discrete<'py>(
     py: Python<'py>,
     weights: PyReadonlyArray1<'py, f64>,
     counts: Option<PyReadonlyArray1<'py, u64>>,
     samples: u64,
     tail: f64,
-    paradigm_name: &str,
-    paradigm_value: u64,
+    paradigm: PyRef<'py, KernelParadigm>,
     run: RunSpec<'py>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let setting = setting(&weights, counts.as_ref(), samples, tail)?;
-    let paradigm = paradigm(paradigm_name, paradigm_value)?;
+    let paradigm = paradigm.inner;
     let (metrics, recording) = run.recording(DiscreteMetric::from_name)?;
     let spec = SimulateSpec { recording, metrics };
     let key = run.key();
@@ -52,15 +51,14 @@ type TimesAndCensored<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<boo
 
 /// Collapse times of replicates `first .. first + replicates`: (times as uint64, censored flags).
 #[pyfunction]
-#[pyo3(signature = (weights, counts, samples, paradigm_name, paradigm_value, max_iterations,
+#[pyo3(signature = (weights, counts, samples, paradigm, max_iterations,
                     key, first, replicates, threads=None, progress=None))]
 pub fn collapse_times_discrete<'py>(
     py: Python<'py>,
     weights: PyReadonlyArray1<'py, f64>,
     counts: Option<PyReadonlyArray1<'py, u64>>,
     samples: u64,
-    paradigm_name: &str,
-    paradigm_value: u64,
+    paradigm: PyRef<'py, KernelParadigm>,
     max_iterations: Option<u64>,
     key: [u64; 4],
     first: u64,
@@ -69,7 +67,7 @@ pub fn collapse_times_discrete<'py>(
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<TimesAndCensored<'py>> {
     let setting = setting(&weights, counts.as_ref(), samples, 0.1)?;
-    let paradigm = paradigm(paradigm_name, paradigm_value)?;
+    let paradigm = paradigm.inner;
     if paradigm != Paradigm::Replace && max_iterations.is_none() {
         return Err(invalid(
             "max_iterations",

@@ -4,7 +4,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::run::run_detached;
-use super::{paradigm, RunSpec};
+use super::{KernelParadigm, RunSpec};
 use crate::error::invalid;
 use crate::settings::gaussian::{self, Estimator, GaussianMetric, GaussianSetting, Method};
 
@@ -38,7 +38,7 @@ pub(crate) fn method(name: &str) -> PyResult<Method> {
 /// points drawn per replicate) or the given real points, row-major and flattened.
 #[pyfunction]
 #[pyo3(signature = (mean, cov, samples, estimator_name, tail_radius2, hallucination_radius2,
-                    data, paradigm_name, paradigm_value, method_name, run))]
+                    data, paradigm, method_name, run))]
 pub fn simulate_gaussian<'py>(
     py: Python<'py>,
     mean: PyReadonlyArray1<'py, f64>,
@@ -48,8 +48,7 @@ pub fn simulate_gaussian<'py>(
     tail_radius2: f64,
     hallucination_radius2: f64,
     data: Option<PyReadonlyArray1<'py, f64>>,
-    paradigm_name: &str,
-    paradigm_value: u64,
+    paradigm: PyRef<'py, KernelParadigm>,
     method_name: &str,
     run: RunSpec<'py>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
@@ -63,7 +62,7 @@ pub fn simulate_gaussian<'py>(
         data.map(|d| d.as_slice().map(<[f64]>::to_vec))
             .transpose()?,
     )?;
-    let paradigm = paradigm(paradigm_name, paradigm_value)?;
+    let paradigm = paradigm.inner;
     let method = method(method_name)?;
     let (metrics, recording) = run.recording(GaussianMetric::from_name)?;
     let key = run.key();

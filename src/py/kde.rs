@@ -4,7 +4,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::run::run_detached;
-use super::{paradigm, RunSpec};
+use super::{KernelParadigm, RunSpec};
 use crate::error::invalid;
 use crate::settings::kde::{self, KdeMetric, KdeSetting, Mixture, RealSource};
 
@@ -20,7 +20,7 @@ type MixtureArrays<'py> = (
 /// `data` with `test`.
 #[pyfunction]
 #[pyo3(signature = (mixture, data, test, test_size, bandwidth, samples, tail, tail_interval,
-                    paradigm_name, paradigm_value, run))]
+                    paradigm, run))]
 pub fn simulate_kde<'py>(
     py: Python<'py>,
     mixture: Option<MixtureArrays<'py>>,
@@ -31,8 +31,7 @@ pub fn simulate_kde<'py>(
     samples: u64,
     tail: f64,
     tail_interval: (f64, f64),
-    paradigm_name: &str,
-    paradigm_value: u64,
+    paradigm: PyRef<'py, KernelParadigm>,
     run: RunSpec<'py>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let source = match (mixture, data, test) {
@@ -49,7 +48,7 @@ pub fn simulate_kde<'py>(
         }
     };
     let setting = KdeSetting::new(source, bandwidth, samples, tail, tail_interval)?;
-    let paradigm = paradigm(paradigm_name, paradigm_value)?;
+    let paradigm = paradigm.inner;
     let (metrics, recording) = run.recording(KdeMetric::from_name)?;
     let key = run.key();
     let (first, replicates) = (run.first, run.replicates);

@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use crate::engine::paradigm::Paradigm;
 use crate::engine::rng::{key_from_words, RootKey};
 use crate::engine::Recording;
-use crate::error::{invalid, SimResult};
+use crate::error::SimResult;
 
 /// What every simulate kernel takes beside its setting and paradigm, read by attribute from the
 /// Python layer's `KernelRun` (python/modelcollapse/settings/_common.py): one typed argument in
@@ -58,21 +58,66 @@ impl RunSpec<'_> {
     }
 }
 
-/// The kernel's paradigm from the name and item count the Python layer computed.
-pub(crate) fn paradigm(name: &str, value: u64) -> PyResult<Paradigm> {
-    Ok(match name {
-        "replace" => Paradigm::Replace,
-        "accumulate" => Paradigm::Accumulate {
-            per_generation: value,
-        },
-        "accumulate_subsample" => Paradigm::AccumulateSubsample { size: value },
-        "mix_real" => Paradigm::MixReal {
-            real_per_generation: value,
-        },
-        other => {
-            return Err(invalid("paradigm", format!("unknown paradigm {other:?}")).into());
+/// A paradigm as the kernels take it, typed: its kind and item count (the Python layer computes
+/// the counts from the user's growth, size and fraction, and names them in its errors).
+#[pyclass(frozen, name = "Paradigm", module = "modelcollapse._core")]
+pub(crate) struct KernelParadigm {
+    pub(crate) inner: Paradigm,
+}
+
+#[pymethods]
+impl KernelParadigm {
+    /// Replace: the newest synthetic sample only.
+    #[staticmethod]
+    fn replace() -> Self {
+        Self {
+            inner: Paradigm::Replace,
         }
-    })
+    }
+
+    /// Accumulate, adding `per_generation` synthetic items a generation.
+    #[staticmethod]
+    fn accumulate(per_generation: u64) -> Self {
+        Self {
+            inner: Paradigm::Accumulate { per_generation },
+        }
+    }
+
+    /// AccumulateSubsample, training on `size` items of the pool.
+    #[staticmethod]
+    fn accumulate_subsample(size: u64) -> Self {
+        Self {
+            inner: Paradigm::AccumulateSubsample { size },
+        }
+    }
+
+    /// MixReal, with `real_per_generation` real items in every training set.
+    #[staticmethod]
+    fn mix_real(real_per_generation: u64) -> Self {
+        Self {
+            inner: Paradigm::MixReal {
+                real_per_generation,
+            },
+        }
+    }
+
+    /// The item count: per generation (Accumulate, MixReal's real share), the subsample's size,
+    /// or 0 (Replace).
+    #[getter]
+    fn count(&self) -> u64 {
+        match self.inner {
+            Paradigm::Replace => 0,
+            Paradigm::Accumulate { per_generation } => per_generation,
+            Paradigm::AccumulateSubsample { size } => size,
+            Paradigm::MixReal {
+                real_per_generation,
+            } => real_per_generation,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.inner)
+    }
 }
 
 /// The compiled core of modelcollapse. Users call the `modelcollapse` package, not this module.
@@ -97,6 +142,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("KDE_MAX_SAMPLES", crate::settings::kde::MAX_SAMPLES)?;
     m.add("KDE_RESOLUTION", crate::settings::kde::RESOLUTION)?;
+    m.add_class::<KernelParadigm>()?;
     m.add_function(wrap_pyfunction!(discrete::simulate_discrete, m)?)?;
     m.add_function(wrap_pyfunction!(discrete::collapse_times_discrete, m)?)?;
     m.add_function(wrap_pyfunction!(discrete::discrete_metric_names, m)?)?;

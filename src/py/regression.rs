@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 
 use super::gaussian::method;
 use super::run::run_detached;
-use super::{paradigm, RunSpec};
+use super::{KernelParadigm, RunSpec};
 use crate::error::invalid;
 use crate::settings::regression::{self, Design, NoiseModel, RegressionMetric, RegressionSetting};
 
@@ -13,7 +13,7 @@ use crate::settings::regression::{self, Design, NoiseModel, RegressionMetric, Re
 /// array of shape (replicates, len(metrics), recorded iterations). `design` is None for
 /// Gaussian rows drawn per replicate, else the n x d design, row-major and flattened.
 #[pyfunction]
-#[pyo3(signature = (beta, samples, noise, design, noise_model, paradigm_name, paradigm_value,
+#[pyo3(signature = (beta, samples, noise, design, noise_model, paradigm,
                     method_name, run))]
 pub fn simulate_regression<'py>(
     py: Python<'py>,
@@ -22,8 +22,7 @@ pub fn simulate_regression<'py>(
     noise: f64,
     design: Option<PyReadonlyArray1<'py, f64>>,
     noise_model: &str,
-    paradigm_name: &str,
-    paradigm_value: u64,
+    paradigm: PyRef<'py, KernelParadigm>,
     method_name: &str,
     run: RunSpec<'py>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
@@ -43,7 +42,7 @@ pub fn simulate_regression<'py>(
         Some(x) => Design::Fixed(x.as_slice()?.to_vec()),
     };
     let setting = RegressionSetting::new(beta.as_slice()?, samples, noise, design, noise_model)?;
-    let paradigm = paradigm(paradigm_name, paradigm_value)?;
+    let paradigm = paradigm.inner;
     let method = method(method_name)?;
     let (metrics, recording) = run.recording(RegressionMetric::from_name)?;
     let key = run.key();

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm
-from ..settings._common import paradigm_args, recorded_iterations
+from ..settings._common import paradigm_count, recorded_iterations
 from ._rows import ModelError, metric_value, synthetic_rows, where
 
 if TYPE_CHECKING:
@@ -126,9 +126,7 @@ class Replicate:
         self.real = model._real_rows(self.rng, r)
         self.test = model._test_rows(self.rng, r, self.real)
         try:
-            self.kind, self.count = paradigm_args(
-                paradigm, len(self.real), model.samples, unit="rows"
-            )
+            self.count = paradigm_count(paradigm, len(self.real), model.samples, unit="rows")
         except ValueError as exc:
             raise ValueError(f"replicate {r}: {exc}") from None
         self.pool = (
@@ -153,7 +151,7 @@ class Replicate:
         `fitted`."""
         n = self.model.samples
         if self.pool is not None:
-            if self.kind == "accumulate":
+            if isinstance(self.paradigm, Accumulate):
                 if self.count:
                     self.pool.append(self.sample(fitted, self.count, t))
                 return self.pool.rows

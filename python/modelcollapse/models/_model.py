@@ -14,7 +14,7 @@ import numpy.typing as npt
 from .. import _checks
 from ..roles import Roles, roles_from_mapping
 from ..settings._base import Setting
-from ..settings._common import KernelRun, paradigm_args, round_half_up, single_method
+from ..settings._common import KernelRun, paradigm_count, round_half_up, single_method
 from ._identity import identity
 from ._rows import ModelError, data_rows, where
 
@@ -257,7 +257,7 @@ class Model(Setting):
                 "replicates in worker processes: pass workers= (or executor=)"
             )
         if not callable(self.real):
-            paradigm_args(paradigm, len(self.real), self.samples, unit="rows")
+            paradigm_count(paradigm, len(self.real), self.samples, unit="rows")
         return run_model(self, paradigm, run)
 
 

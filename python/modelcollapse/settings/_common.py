@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .. import _core
 from .._rng import RootKey
 from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
 
@@ -92,14 +93,12 @@ class KernelRun:
         return flat.reshape(self.replicates, len(self.metrics), recorded)
 
 
-def paradigm_args(
-    paradigm: Paradigm, real: int, samples: int, *, unit: str, dim: int = 0
-) -> tuple[str, int]:
-    """The kernel's paradigm name and item count, checked against a setting with `real` real
+def paradigm_count(paradigm: Paradigm, real: int, samples: int, *, unit: str, dim: int = 0) -> int:
+    """The paradigm's item count (0 for Replace), checked against a setting with `real` real
     items and `samples` synthetic items per generation (`dim` > 0: a fit needs more items than
-    dimensions)."""
+    dimensions), with errors in the user's terms (growth, size, fraction)."""
     if isinstance(paradigm, Replace):
-        return "replace", 0
+        return 0
     if isinstance(paradigm, Accumulate):
         count = round_half_up(paradigm.growth * samples)
         if count > MAX_PER_GENERATION:
@@ -107,7 +106,7 @@ def paradigm_args(
                 f"growth={paradigm.growth:g} asks for round(growth * samples) = {count:,} "
                 f"synthetic {unit} per generation; at most 2**62 = {MAX_PER_GENERATION:,} fit"
             )
-        return "accumulate", count
+        return count
     if isinstance(paradigm, AccumulateSubsample):
         low, high = dim + 1, real + samples
         if not low <= paradigm.size <= high:
@@ -117,7 +116,7 @@ def paradigm_args(
                 f"real {unit} plus {samples:,} synthetic ones when the first subsample is drawn, "
                 f"got {paradigm.size:,}"
             )
-        return "accumulate_subsample", paradigm.size
+        return paradigm.size
     if isinstance(paradigm, MixReal):
         count = round_half_up(paradigm.fraction * samples)
         if count > real:
@@ -125,5 +124,20 @@ def paradigm_args(
                 f"fraction={paradigm.fraction} asks for round(fraction * samples) = {count:,} "
                 f"real {unit} per generation, but the real data hold only {real:,}"
             )
-        return "mix_real", count
+        return count
     raise TypeError(f"unknown paradigm {paradigm!r}")
+
+
+def kernel_paradigm(
+    paradigm: Paradigm, real: int, samples: int, *, unit: str, dim: int = 0
+) -> _core.Paradigm:
+    """The paradigm as the kernels take it, typed (`_core.Paradigm`), after `paradigm_count`'s
+    checks."""
+    count = paradigm_count(paradigm, real, samples, unit=unit, dim=dim)
+    if isinstance(paradigm, Replace):
+        return _core.Paradigm.replace()
+    if isinstance(paradigm, Accumulate):
+        return _core.Paradigm.accumulate(count)
+    if isinstance(paradigm, AccumulateSubsample):
+        return _core.Paradigm.accumulate_subsample(count)
+    return _core.Paradigm.mix_real(count)

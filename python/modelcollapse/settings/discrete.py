@@ -16,7 +16,7 @@ from ._base import Setting
 from ._common import (
     KernelRun,
     ProgressCallback,
-    paradigm_args,
+    kernel_paradigm,
     readonly,
     single_method,
 )
@@ -199,9 +199,9 @@ class Discrete(Setting):
 
     # -- the kernel interface used by simulate / collapse_times ---------------------------------
 
-    def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
+    def _paradigm_args(self, paradigm: Paradigm) -> _core.Paradigm:
         """The kernel's name and item count for `paradigm`, checked against this setting."""
-        return paradigm_args(paradigm, self.real_size, self.samples, unit="items")
+        return kernel_paradigm(paradigm, self.real_size, self.samples, unit="items")
 
     def _working_bytes(self, paradigm: Paradigm, method: str, iterations: int) -> int:
         """About how many bytes one replicate holds while it runs (arrays over the atoms)."""
@@ -209,8 +209,8 @@ class Discrete(Setting):
 
     def _simulate(self, paradigm: Paradigm, method: str, run: KernelRun) -> npt.NDArray[np.float64]:
         single_method(self, method)
-        name, value = self._paradigm_args(paradigm)
-        args = (self.weights, self.counts, self.samples, self.tail, name, value)
+        kernel = self._paradigm_args(paradigm)
+        args = (self.weights, self.counts, self.samples, self.tail, kernel)
         return run.shape(_core.simulate_discrete(*args, run))
 
     def _collapse_times(
@@ -223,13 +223,12 @@ class Discrete(Setting):
         threads: int | None,
         progress: ProgressCallback | None,
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
-        name, value = self._paradigm_args(paradigm)
+        kernel = self._paradigm_args(paradigm)
         return _core.collapse_times_discrete(
             self.weights,
             self.counts,
             self.samples,
-            name,
-            value,
+            kernel,
             max_iterations,
             key.words,
             first,

@@ -13,7 +13,7 @@ from .. import _checks, _core
 from ..paradigms import AccumulateSubsample, MixReal, Paradigm
 from ..roles import Hallucination, Never, NotApplicable, Quantity, Resize, Roles, Tails, metric
 from ._base import Setting
-from ._common import KernelRun, paradigm_args, readonly
+from ._common import KernelRun, kernel_paradigm, readonly
 
 #: Largest dimension (the kernels are dense: O(d^3) per generation).
 MAX_DIM = _core.GAUSSIAN_MAX_DIM  # 1024
@@ -262,9 +262,9 @@ class Gaussian(Setting):
 
     # -- the kernel interface used by simulate -------------------------------------------------
 
-    def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
+    def _paradigm_args(self, paradigm: Paradigm) -> _core.Paradigm:
         """The kernel's name and point count for `paradigm`, checked against this setting."""
-        return paradigm_args(paradigm, self.real_size, self.samples, unit="points", dim=self.dim)
+        return kernel_paradigm(paradigm, self.real_size, self.samples, unit="points", dim=self.dim)
 
     def _working_bytes(self, paradigm: Paradigm, method: str, iterations: int) -> int:
         """About how many bytes one replicate holds while it runs."""
@@ -289,7 +289,7 @@ class Gaussian(Setting):
         return "statistics" if method == "auto" else method
 
     def _simulate(self, paradigm: Paradigm, method: str, run: KernelRun) -> npt.NDArray[np.float64]:
-        name, value = self._paradigm_args(paradigm)
+        kernel = self._paradigm_args(paradigm)
         kernel_method = self._method(paradigm, method)
         if isinstance(paradigm, AccumulateSubsample):
             stored = (self.real_size + run.iterations * self.samples) * self.dim
@@ -310,8 +310,7 @@ class Gaussian(Setting):
             float(stats.chi2.isf(self.tail, self.dim)),
             float(stats.chi2.isf(self.hallucination, self.dim)),
             data,
-            name,
-            value,
+            kernel,
             kernel_method,
             run,
         )

@@ -14,7 +14,7 @@ from .. import _checks, _core
 from ..paradigms import Accumulate, AccumulateSubsample, Paradigm
 from ..roles import Modes, Never, NotApplicable, Quantity, Resize, Roles, Tails, metric
 from ._base import Setting
-from ._common import KernelRun, paradigm_args, readonly, round_half_up
+from ._common import KernelRun, kernel_paradigm, readonly, round_half_up
 
 #: Largest per-generation sample size.
 MAX_SAMPLES = _core.KDE_MAX_SAMPLES  # 2**32
@@ -342,9 +342,9 @@ class KDE(Setting):
 
     # -- the kernel interface used by simulate -------------------------------------------------
 
-    def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
+    def _paradigm_args(self, paradigm: Paradigm) -> _core.Paradigm:
         """The kernel's name and point count for `paradigm`, checked against this setting."""
-        return paradigm_args(paradigm, self.real_size, self.samples, unit="points")
+        return kernel_paradigm(paradigm, self.real_size, self.samples, unit="points")
 
     def _working_bytes(self, paradigm: Paradigm, method: str, iterations: int) -> int:
         """About how many bytes one replicate holds while it runs."""
@@ -362,7 +362,7 @@ class KDE(Setting):
                 "method='statistics' is not available for KDE: a KDE is its training points, "
                 "so they are drawn (use method='auto' or 'samples')"
             )
-        name, value = self._paradigm_args(paradigm)
+        kernel = self._paradigm_args(paradigm)
         mixture = None
         if self.sampler is not None:
             mixture = tuple(
@@ -377,8 +377,7 @@ class KDE(Setting):
             self.samples,
             self.tail,
             self.tail_interval(),
-            name,
-            value,
+            kernel,
             run,
         )
         return run.shape(flat)

@@ -14,7 +14,7 @@ from .. import _checks, _core
 from ..paradigms import Accumulate, AccumulateSubsample, Paradigm, Replace
 from ..roles import Hallucination, Never, NotApplicable, Quantity, Resize, Roles, Tails, metric
 from ._base import Setting
-from ._common import KernelRun, paradigm_args, readonly
+from ._common import KernelRun, kernel_paradigm, readonly
 
 #: Largest dimension.
 MAX_DIM = _core.REGRESSION_MAX_DIM  # 1024
@@ -279,7 +279,7 @@ class LinearRegression(Setting):
 
     # -- the kernel interface used by simulate -------------------------------------------------
 
-    def _paradigm_args(self, paradigm: Paradigm) -> tuple[str, int]:
+    def _paradigm_args(self, paradigm: Paradigm) -> _core.Paradigm:
         """The kernel's name and row count for `paradigm`, checked against this setting."""
         if isinstance(paradigm, Accumulate) and paradigm.growth != int(paradigm.growth):
             raise ValueError(
@@ -287,7 +287,7 @@ class LinearRegression(Setting):
                 f"whole label vectors over the fixed design, got {paradigm.growth}"
             )
         n = self.samples
-        return paradigm_args(paradigm, n, n, unit="labelled rows", dim=self.dim)
+        return kernel_paradigm(paradigm, n, n, unit="labelled rows", dim=self.dim)
 
     def _working_bytes(self, paradigm: Paradigm, method: str, iterations: int) -> int:
         """About how many bytes one replicate holds while it runs."""
@@ -320,7 +320,7 @@ class LinearRegression(Setting):
         return "samples"
 
     def _simulate(self, paradigm: Paradigm, method: str, run: KernelRun) -> npt.NDArray[np.float64]:
-        name, value = self._paradigm_args(paradigm)
+        kernel = self._paradigm_args(paradigm)
         kernel_method = self._method(paradigm, method)
         if isinstance(paradigm, AccumulateSubsample) and (
             (run.iterations + 1) * self.samples > 2**29
@@ -339,8 +339,7 @@ class LinearRegression(Setting):
             self.noise,
             design,
             self.noise_model,
-            name,
-            value,
+            kernel,
             kernel_method,
             run,
         )

@@ -134,7 +134,7 @@ def _accumulate(
     setting: Gaussian, paradigm: Accumulate, metric: str, grid: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.float64], str]:
     n, d = setting.samples, setting.dim
-    _, b = setting._paradigm_args(paradigm)
+    b = setting._paradigm_args(paradigm).count
     delta = 1 if setting.estimator == "unbiased" else 0
     trace0 = float(np.trace(setting.cov))
     a1, m1 = (n - 1) / (n - delta) * trace0, trace0 / n

@@ -157,7 +157,7 @@ def _accumulate(
             f"a whole number of label vectors per generation (as simulate requires); exact curves "
             f"exist for {SUPPORTED}"
         )
-    _, rows = setting._paradigm_args(paradigm)
+    rows = setting._paradigm_args(paradigm).count
     g = rows // n
     late = grid >= 1
     t = np.maximum(grid, 1).astype(np.float64)
