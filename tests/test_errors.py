@@ -151,7 +151,7 @@ def test_the_core_checks_its_own_arguments():
     with pytest.raises(AttributeError, match="metrics"):  # not a run: refused, no panic
         _core.simulate_discrete(w, None, 5, 0.1, _core.Paradigm.replace(), object())
     with pytest.raises(ValueError, match="max_iterations"):
-        _core.collapse_times_discrete(w, None, 5, _core.Paradigm.accumulate(5), None, key, 0, 1)
+        _core.collapse_times_discrete(w, None, 5, _core.Paradigm.accumulate(5), None, run())
     with pytest.raises(OverflowError):
         _core.simulate_discrete(w, None, -1, 0.1, _core.Paradigm.replace(), run())
     with pytest.raises(TypeError):

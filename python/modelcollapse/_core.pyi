@@ -1,6 +1,5 @@
 """The compiled core. Users call the `modelcollapse` package; these signatures are internal."""
 
-from collections.abc import Callable
 from typing import final
 
 import numpy as np
@@ -69,11 +68,7 @@ def collapse_times_discrete(
     samples: int,
     paradigm: Paradigm,
     max_iterations: int | None,
-    key: tuple[int, int, int, int],
-    first: int,
-    replicates: int,
-    threads: int | None = None,
-    progress: Callable[[int], object] | None = None,
+    run: KernelRun,
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]: ...
 def discrete_metric_names() -> list[str]: ...
 def simulate_gaussian(

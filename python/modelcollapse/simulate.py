@@ -536,9 +536,8 @@ def collapse_times(
     mode = _checks.progress_mode(progress)
     key = root_key(rng)
     with Progress(mode, len(reps), "replicate", "collapse_times") as bar:
-        times, censored = setting._collapse_times(
-            paradigm, max_iterations, key, reps.start, len(reps), threads, bar.callback
-        )
+        run = KernelRun([], 0, 1, key, reps.start, len(reps), threads, bar.callback)
+        times, censored = setting._collapse_times(paradigm, max_iterations, run)
     attrs = {
         "setting": repr(setting),
         "paradigm": repr(paradigm),

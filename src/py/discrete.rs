@@ -5,7 +5,6 @@ use pyo3::prelude::*;
 
 use super::run::run_detached;
 use super::{KernelParadigm, RunSpec};
-use crate::engine::rng::key_from_words;
 use crate::error::invalid;
 use crate::settings::discrete::metrics::DiscreteMetric;
 use crate::settings::discrete::{self, DiscreteSetting, Paradigm, SimulateSpec};
@@ -49,10 +48,10 @@ pub fn simulate_discrete<'py>(
 /// Per-replicate collapse times and censoring flags, as numpy arrays.
 type TimesAndCensored<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<bool>>);
 
-/// Collapse times of replicates `first .. first + replicates`: (times as uint64, censored flags).
+/// Collapse times of replicates `first .. first + replicates` (from `run`, whose metrics and
+/// recording are not used): (times as uint64, censored flags).
 #[pyfunction]
-#[pyo3(signature = (weights, counts, samples, paradigm, max_iterations,
-                    key, first, replicates, threads=None, progress=None))]
+#[pyo3(signature = (weights, counts, samples, paradigm, max_iterations, run))]
 pub fn collapse_times_discrete<'py>(
     py: Python<'py>,
     weights: PyReadonlyArray1<'py, f64>,
@@ -60,11 +59,7 @@ pub fn collapse_times_discrete<'py>(
     samples: u64,
     paradigm: PyRef<'py, KernelParadigm>,
     max_iterations: Option<u64>,
-    key: [u64; 4],
-    first: u64,
-    replicates: usize,
-    threads: Option<usize>,
-    progress: Option<Bound<'py, PyAny>>,
+    run: RunSpec<'py>,
 ) -> PyResult<TimesAndCensored<'py>> {
     let setting = setting(&weights, counts.as_ref(), samples, 0.1)?;
     let paradigm = paradigm.inner;
@@ -75,8 +70,9 @@ pub fn collapse_times_discrete<'py>(
         )
         .into());
     }
-    let key = key_from_words(key);
-    let (times, censored) = run_detached(py, threads, progress.as_ref(), |control| {
+    let key = run.key();
+    let (first, replicates) = (run.first, run.replicates);
+    let (times, censored) = run_detached(py, run.threads, run.progress.as_ref(), |control| {
         discrete::collapse_times(
             &setting,
             paradigm,

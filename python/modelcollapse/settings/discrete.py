@@ -9,13 +9,11 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _checks, _core
-from .._rng import RootKey
 from ..paradigms import Paradigm
 from ..roles import Modes, Never, NotApplicable, Resize, Roles, Tails, metric
 from ._base import Setting
 from ._common import (
     KernelRun,
-    ProgressCallback,
     kernel_paradigm,
     readonly,
     single_method,
@@ -214,25 +212,10 @@ class Discrete(Setting):
         return run.shape(_core.simulate_discrete(*args, run))
 
     def _collapse_times(
-        self,
-        paradigm: Paradigm,
-        max_iterations: int | None,
-        key: RootKey,
-        first: int,
-        replicates: int,
-        threads: int | None,
-        progress: ProgressCallback | None,
+        self, paradigm: Paradigm, max_iterations: int | None, run: KernelRun
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+        """Collapse times of the replicates `run` names (its metrics and recording unused)."""
         kernel = self._paradigm_args(paradigm)
         return _core.collapse_times_discrete(
-            self.weights,
-            self.counts,
-            self.samples,
-            kernel,
-            max_iterations,
-            key.words,
-            first,
-            replicates,
-            threads,
-            progress,
+            self.weights, self.counts, self.samples, kernel, max_iterations, run
         )
