@@ -32,6 +32,7 @@ from . import discrete, gaussian, regression
 from .discrete import (
     _iteration_grid,
     collapse_time_cdf,
+    collapse_time_pmf,
     collapse_time_variance,
     discrete_curves,
     expected_collapse_time,
@@ -43,6 +44,7 @@ from .discrete import (
 
 __all__ = [
     "collapse_time_cdf",
+    "collapse_time_pmf",
     "collapse_time_variance",
     "discrete_curves",
     "expected_collapse_time",
