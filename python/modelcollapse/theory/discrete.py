@@ -127,7 +127,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -1057,6 +1057,20 @@ def _horizon(times: npt.NDArray[np.int64]) -> int:
     return int(times.max()) if times.size else 0
 
 
+def _time_arguments(
+    setting: Any, t: Any, method: Any, return_method: Any
+) -> tuple[Discrete, npt.NDArray[np.int64], Any, str, bool]:
+    """The arguments `collapse_time_cdf` and `collapse_time_pmf` share, checked, with the method
+    "auto" resolves to for the largest t."""
+    setting = _check_discrete(setting)
+    method = _check_method(method, ("auto", "exact", "diffusion"))
+    return_method = _check_flag("return_method", return_method)
+    times = _iterations_array("t", t, ValueError)
+    start = _start(setting)
+    method = _resolve(method, start, setting.samples, "curves", _horizon(times))
+    return setting, times, start, method, return_method
+
+
 def collapse_time_cdf(
     setting: Discrete,
     t: npt.ArrayLike,
@@ -1076,13 +1090,10 @@ def collapse_time_cdf(
 
     With ``return_method=True`` the result is ``(P, method)``, method "exact" or "diffusion".
     """
-    setting = _check_discrete(setting)
-    method = _check_method(method, ("auto", "exact", "diffusion"))
-    return_method = _check_flag("return_method", return_method)
-    times = _iterations_array("t", t, ValueError)
-    start = _start(setting)
+    setting, times, start, method, return_method = _time_arguments(
+        setting, t, method, return_method
+    )
     d = setting.samples
-    method = _resolve(method, start, d, "curves", _horizon(times))
     if times.size == 0:
         return _answer(np.zeros(times.shape), method, return_method)
     if method == "diffusion":
@@ -1127,13 +1138,10 @@ def collapse_time_pmf(
 
     With ``return_method=True`` the result is ``(P, method)``, method "exact" or "diffusion".
     """
-    setting = _check_discrete(setting)
-    method = _check_method(method, ("auto", "exact", "diffusion"))
-    return_method = _check_flag("return_method", return_method)
-    times = _iterations_array("t", t, ValueError)
-    start = _start(setting)
+    setting, times, start, method, return_method = _time_arguments(
+        setting, t, method, return_method
+    )
     d = setting.samples
-    method = _resolve(method, start, d, "curves", _horizon(times))
     if times.size == 0:
         return _answer(np.zeros(times.shape), method, return_method)
     wanted, where = np.unique(times, return_inverse=True)
