@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,20 @@ def optional_threads(threads: Any) -> int | None:
     from . import _core
 
     return integer("threads", threads, minimum=1, maximum=_core.MAX_THREADS)
+
+
+def optional_workers(workers: Any) -> int | None:
+    """`workers` (an `mc.Model`'s processes): None (one per core) or 1..1024."""
+    if workers is None:
+        return None
+    return integer("workers", workers, minimum=1, maximum=1024)
+
+
+def optional_executor(executor: Any) -> Executor | None:
+    """`executor`: None or a ``concurrent.futures.Executor``."""
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(f"executor must be a concurrent.futures.Executor or None, got {executor!r}")
+    return executor
 
 
 def progress_mode(progress: Any) -> bool | None:

@@ -353,11 +353,7 @@ def _processes(setting: Setting, workers: Any, executor: Any) -> tuple[int | Non
             f"workers= and executor= are for mc.Model (Python replicates in processes); "
             f"{type(setting).__name__} runs on Rust threads: use threads="
         )
-    if executor is not None and not isinstance(executor, Executor):
-        raise TypeError(f"executor must be a concurrent.futures.Executor or None, got {executor!r}")
-    if workers is not None:
-        workers = _checks.integer("workers", workers, minimum=1, maximum=1024)
-    return workers, executor
+    return _checks.optional_workers(workers), _checks.optional_executor(executor)
 
 
 @dataclass(frozen=True, eq=False)

@@ -253,8 +253,19 @@ class _FixedDesign(Model):
         rest = np.setdiff1d(np.arange(len(self._design)), real_index)
         if rest.size != count:  # samples differs from the design's size: rows are drawn
             return None
-        x = self._design[rest]
-        return np.column_stack([x, self._labels(fitted, x, rng)])
+        return _labelled(self._labels, fitted, self._design[rest], rng)
+
+
+def _labelled(labels: Any, model: Any, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Rows [x, label] with labels drawn by ``labels(model, x, rng)``."""
+    return np.column_stack([x, labels(model, x, rng)])
+
+
+def _design_sample(
+    design: np.ndarray, labels: Any, model: Any, n: int, rng: np.random.Generator
+) -> np.ndarray:
+    """A fixed-design adapter's ``sample``: n design rows (`_design_rows`), relabelled."""
+    return _labelled(labels, model, _design_rows(design, n, rng), rng)
 
 
 def _regression_real(design: np.ndarray, beta: np.ndarray, noise: float, rng: Any) -> np.ndarray:
@@ -264,13 +275,6 @@ def _regression_real(design: np.ndarray, beta: np.ndarray, noise: float, rng: An
 
 def _regression_labels(noise: float, model: Any, x: np.ndarray, rng: Any) -> np.ndarray:
     return model.predict(x) + noise * rng.standard_normal(len(x))
-
-
-def _regression_sample(
-    design: np.ndarray, noise: float, model: Any, n: int, rng: np.random.Generator
-) -> np.ndarray:
-    x = _design_rows(design, n, rng)
-    return np.column_stack([x, _regression_labels(noise, model, x, rng)])
 
 
 def _excess_risk(design: np.ndarray, beta: np.ndarray, model: Any, context: Any) -> float:
@@ -324,9 +328,10 @@ class Regressor(_FixedDesign):
         t = x if test is None else np.asarray(data_rows("test", test), dtype=np.float64)
         if t.ndim != 2 or t.shape[1] != x.shape[1]:
             raise ValueError(f"test must be a design with {x.shape[1]} columns, got {t.shape}")
+        relabel = functools.partial(_regression_labels, noise)
         super().__init__(
             functools.partial(_xy_fit, estimator),
-            functools.partial(_regression_sample, x, noise),
+            functools.partial(_design_sample, x, relabel),
             real=functools.partial(_regression_real, x, b, noise),
             samples=len(x) if samples is None else samples,
             metrics={
@@ -337,7 +342,7 @@ class Regressor(_FixedDesign):
             name=name,
         )
         _name_after(self, estimator, name)
-        self._set(_design=x, _labels=functools.partial(_regression_labels, noise))
+        self._set(_design=x, _labels=relabel)
 
 
 # -- classifiers ---------------------------------------------------------------------------------
@@ -380,13 +385,6 @@ def _class_labels(classes: int, model: Any, x: np.ndarray, rng: Any) -> np.ndarr
     cumulative = np.cumsum(_probabilities(model, x, classes), axis=1)
     u = rng.random(len(x))[:, None]
     return np.minimum((u > cumulative).sum(axis=1), classes - 1).astype(np.float64)
-
-
-def _class_sample(
-    design: np.ndarray, classes: int, model: Any, n: int, rng: np.random.Generator
-) -> np.ndarray:
-    x = _design_rows(design, n, rng)
-    return np.column_stack([x, _class_labels(classes, model, x, rng)])
 
 
 def _zero_one(x: np.ndarray, y: np.ndarray, classes: int, model: Any, context: Any) -> float:
@@ -458,9 +456,10 @@ class Classifier(_FixedDesign):
             )
         ty = np.searchsorted(values, ty_raw)
         k = int(values.size)
+        relabel = functools.partial(_class_labels, k)
         super().__init__(
             functools.partial(_class_fit, estimator, k),
-            functools.partial(_class_sample, x, k),
+            functools.partial(_design_sample, x, relabel),
             real=np.column_stack([x, labels.astype(np.float64)]),
             samples=len(x) if samples is None else samples,
             metrics={
@@ -472,5 +471,5 @@ class Classifier(_FixedDesign):
             name=name,
         )
         _name_after(self, estimator, name)
-        self._set(_design=x, _labels=functools.partial(_class_labels, k))
+        self._set(_design=x, _labels=relabel)
         object.__setattr__(self, "classes", values)

@@ -215,8 +215,7 @@ def sweep(
     _check_label_names(points, {n for point_names in names for n in point_names}, "metric")
     recorded = recorded_count(iterations, stride)
     _check_result_size(points, names, replicates, recorded)
-    if workers is not None:
-        workers = _checks.integer("workers", workers, minimum=1, maximum=1024)
+    workers = _checks.optional_workers(workers)
     python = any(isinstance(p.setting, Model) for p in points)
     runs = _snapshots(points, executor, workers)
     store = None
@@ -458,8 +457,7 @@ def _execution(
 def _check_execution(executor: Any, checkpoint: Any, rng: Any) -> None:
     """Refuse an executor that is not one, a checkpoint that is no path, or a checkpoint
     without a fixed seed."""
-    if executor is not None and not isinstance(executor, Executor):
-        raise TypeError(f"executor must be a concurrent.futures.Executor or None, got {executor!r}")
+    _checks.optional_executor(executor)
     if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
         raise TypeError(
             f"checkpoint must be a directory path (str or Path) or None, got {checkpoint!r}"

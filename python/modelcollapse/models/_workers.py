@@ -145,11 +145,16 @@ def run_snapshot(
     return run_replicates(pickle.loads(payload), paradigm, names, *args)
 
 
+def _user_sized_threads() -> bool:
+    """Whether the user set the native thread pools' sizes (then they are left alone)."""
+    return any(name in os.environ for name in THREAD_VARIABLES)
+
+
 def _one_thread_per_replicate() -> None:
     """Hold this process's native thread pools (BLAS, OpenMP) to one thread for good, unless
     the user sized them: a reduction split over another number of threads sums in another
     order, and the numbers would depend on where a replicate ran."""
-    if any(name in os.environ for name in THREAD_VARIABLES):
+    if _user_sized_threads():
         return
     for name in THREAD_VARIABLES:  # for libraries loaded later in this process
         os.environ[name] = "1"
@@ -171,7 +176,7 @@ def _one_thread_here() -> Iterator[None]:
     every worker), unless the user sized them. Runs in several threads at once share one limit,
     lifted when the last ends."""
     global _held, _limiter
-    if any(name in os.environ for name in THREAD_VARIABLES):
+    if _user_sized_threads():
         yield
         return
     from threadpoolctl import threadpool_limits
