@@ -120,6 +120,52 @@ def numpy_simulate(
     return entropy, support
 
 
+# --- the draw limit ---------------------------------------------------------------------------
+
+
+def chain_draw_parameters(
+    k: int, d: int, replicates: int, rng: np.random.Generator
+) -> tuple[float, np.ndarray]:
+    """The conditional binomial draws a chain to total collapse needs, from numpy runs of case 1:
+    every generation draws atoms in increasing order of count, Binomial(n_left, c / mass_left),
+    except the last atom with items left (it takes the rest). Returns the draws per replicate
+    and their (n_left, c, mass_left) as rows of a uint64 array."""
+    counts = rng.multinomial(d, np.full(k, 1.0 / k), size=replicates)  # generation 1
+    triples, draws = [], 0
+    while counts.size:
+        counts = counts[counts.max(axis=1) < d]  # drop collapsed replicates
+        if not counts.size:
+            break
+        counts = np.sort(counts, axis=1)
+        counts = counts[:, counts.any(axis=0)]
+        nxt = rng.multinomial(d, counts / d)
+        # before atom i: items left n_left and mass left (atoms before i taken)
+        n_left = d - np.cumsum(nxt, axis=1) + nxt
+        mass_left = d - np.cumsum(counts, axis=1) + counts
+        # a draw for every atom with mass that is not the last with mass, while items are left
+        last = counts.shape[1] - 1
+        drawn = (counts > 0) & (n_left > 0) & (np.arange(counts.shape[1]) < last)
+        draws += int(drawn.sum())
+        if sum(len(t) for t in triples) < 2_000_000:
+            triples.append(np.stack([n_left[drawn], counts[drawn], mass_left[drawn]], axis=1))
+        counts = nxt
+    return draws / replicates, np.concatenate(triples).astype(np.uint64)
+
+
+def draw_limit(k: int, d: int, repeats: int) -> tuple[float, float, float]:
+    """(draws per replicate, seconds per draw, the replicates per second per core that draws
+    alone would allow) for case 1: the draws from `chain_draw_parameters`, each timed through
+    the library's own sampler (the best of `repeats` passes over them)."""
+    per_replicate, triples = chain_draw_parameters(k, d, 200, np.random.default_rng(1))
+    n_left, mass, mass_left = (np.ascontiguousarray(triples[:, j]) for j in range(3))
+    seconds, _ = best_of(
+        {"draws": lambda: mc._core.conditional_binomials(n_left, mass, mass_left, (1, 2, 3, 4))},
+        repeats,
+    )["draws"]
+    cost = seconds / len(triples)
+    return per_replicate, cost, 1.0 / (per_replicate * cost)
+
+
 # --- the cases --------------------------------------------------------------------------------
 
 
@@ -199,21 +245,27 @@ def measure(case: Case, repeats: int) -> dict[str, tuple[float, float]]:
     return best_of(runs, repeats)
 
 
-def table_rows(case: Case, best: dict[str, tuple[float, float]]) -> list[str]:
+def table_rows(case: Case, best: dict[str, tuple[float, float]], limit: float | None) -> list[str]:
+    """The case's two ratio rows; the first also gives the throughputs, the library's
+    replicates per second per core (2 threads) and the draw limit per core where known."""
     rate = {name: case.replicates / t for name, (t, _) in best.items()}
+    per_core = rate["mc 2t"] / 2
     rows = [
         ("mc 2t / numpy", rate["mc 2t"] / rate["numpy"], case.target_vs_numpy),
         ("mc 2t / mc 1t", rate["mc 2t"] / rate["mc 1t"], TARGET_THREADS),
     ]
     lines = []
     for i, (label, ratio, target) in enumerate(rows):
-        head = (
-            f"{case.name:<27}{rate['numpy']:>13,.1f}{rate['mc 1t']:>13,.1f}{rate['mc 2t']:>13,.1f}"
-            if i == 0
-            else " " * 66
-        )
+        if i == 0:
+            limit_text = f"{limit:>11,.0f}" if limit else f"{'-':>11}"
+            head = (
+                f"{case.name:<27}{rate['numpy']:>10,.0f}{rate['mc 1t']:>10,.0f}"
+                f"{rate['mc 2t']:>10,.0f}{per_core:>10,.0f}{limit_text}"
+            )
+        else:
+            head = " " * 78
         met = "yes" if ratio >= target else "NO"
-        lines.append(f"{head}  {label:<14}{ratio:>7.2f}x{'>= ' + f'{target:.1f}x':>9}  {met}")
+        lines.append(f"{head}  {label:<14}{ratio:>6.2f}x{'>= ' + f'{target:.1f}x':>8}  {met}")
     return lines
 
 
@@ -221,13 +273,18 @@ def print_ratio_table(table: list[str], details: list[str]) -> None:
     """The throughput table (rows from `table_rows`) and the details under it."""
     print()
     print(
-        f"{'case':<27}{'numpy rep/s':>13}{'mc 1t rep/s':>13}{'mc 2t rep/s':>13}  "
-        f"{'ratio':<14}{'value':>8}{'target':>9}  met?"
+        f"{'':<27}{'numpy':>10}{'mc 1t':>10}{'mc 2t':>10}{'mc 2t':>10}{'draw limit':>11}"
+        f"  {'ratio':<14}{'value':>7}{'target':>8}  met?"
     )
+    print(f"{'case':<27}{'rep/s':>10}{'rep/s':>10}{'rep/s':>10}{'per core':>10}{'per core':>11}")
     print("\n".join(table))
     print()
     print("\n".join(details))
     print("(cores = CPU time / wall time; well under 2 for mc 2t means other processes competed)")
+    print(
+        "(draw limit: the replicates per second one core would reach if the chain cost nothing "
+        "but its conditional binomial draws, k - 1 per generation with k atoms alive)"
+    )
 
 
 def main() -> None:
@@ -236,10 +293,12 @@ def main() -> None:
 
     print(banner(repeats, quick))
     start = time.perf_counter()
+    per_replicate, cost, limit = draw_limit(100, 1000, repeats)
+    limits = {cases[0].name: limit}
     table, details = [], []
     for case in cases:
         best = measure(case, repeats)
-        table += table_rows(case, best)
+        table += table_rows(case, best, limits.get(case.name))
         what, m_np, m_lib, z = case.check()
         status = "ok" if z < MAX_Z else "MISMATCH"
         runs = ", ".join(f"{name} {t:.3f} s on {c:.2f} cores" for name, (t, c) in best.items())
@@ -247,6 +306,10 @@ def main() -> None:
             f"{case.name} ({case.replicates:,} replicates): {runs}\n"
             f"    {what}: numpy {m_np:.4f}, library {m_lib:.4f} ({z:.2f} SE apart, {status})"
         )
+    details.append(
+        f"case 1 draw limit: {per_replicate:,.0f} conditional binomial draws per replicate "
+        f"x {cost * 1e9:.1f} ns per draw = {limit:,.0f} replicates/s per core"
+    )
     print_ratio_table(table, details)
     print(footer(start))
 

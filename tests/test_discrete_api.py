@@ -189,3 +189,26 @@ def test_ten_million_collapse_times_fit_in_well_under_a_gigabyte():
     assert int(out[0]) == 10**7
     assert int(out[2]) == 9 * 10**7
     assert float(out[1]) < 300, f"peak memory grew by {float(out[1]):.0f} MiB"
+
+
+def test_the_chains_draws_have_the_binomial_law_and_refuse_bad_parameters():
+    # the batch entry that benches/bench_discrete.py times: Binomial(n_left, mass / mass_left)
+    # drawn as the chain draws them (inversion from 0, from the mode, BTRS, flipped p > 1/2)
+    draws = 200_000
+    for n_left, mass, mass_left in [(30, 1, 10), (1000, 30, 1000), (900, 700, 1000), (5000, 3, 7)]:
+        x = mc._core.conditional_binomials(
+            np.full(draws, n_left, np.uint64),
+            np.full(draws, mass, np.uint64),
+            np.full(draws, mass_left, np.uint64),
+            (1, 2, 3, 4),
+        ).astype(float)
+        p = mass / mass_left
+        mean, var = n_left * p, n_left * p * (1 - p)
+        assert abs(x.mean() - mean) < 5 * np.sqrt(var / draws)
+        # the sample variance's standard error is about var sqrt(2 / draws)
+        assert abs(x.var() - var) < 5 * var * np.sqrt(2 / draws)
+    one = np.ones(2, np.uint64)
+    with pytest.raises(ValueError, match="mass: each mass must lie in"):
+        mc._core.conditional_binomials(one, one * 3, one, (0, 0, 0, 0))
+    with pytest.raises(ValueError, match="same length"):
+        mc._core.conditional_binomials(one, one[:1], one, (0, 0, 0, 0))

@@ -19,6 +19,7 @@ __all__ = [
     "Paradigm",
     "__version__",
     "collapse_times_discrete",
+    "conditional_binomials",
     "discrete_metric_names",
     "gaussian_metric_names",
     "kde_metric_names",
@@ -71,6 +72,12 @@ def collapse_times_discrete(
     run: KernelRun,
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]: ...
 def discrete_metric_names() -> list[str]: ...
+def conditional_binomials(
+    n_left: npt.NDArray[np.uint64],
+    mass: npt.NDArray[np.uint64],
+    mass_left: npt.NDArray[np.uint64],
+    key_words: tuple[int, int, int, int],
+) -> npt.NDArray[np.uint64]: ...
 def simulate_gaussian(
     mean: npt.NDArray[np.float64],
     cov: npt.NDArray[np.float64],

@@ -1,8 +1,8 @@
 """The `rng` argument (SPEC 7) turned into the 256-bit root key of a run.
 
-Replicate r of a run draws from ChaCha8 keyed by this root with stream r (see
-`src/engine/rng.rs`), so a replicate's numbers depend only on (key, r): not on threads, chunks or
-the order of work.
+Replicate r of a run draws from Xoshiro256++ seeded by ChaCha8 keyed by this root with stream r
+(see `src/engine/rng.rs`), so a replicate's numbers depend only on (key, r): not on threads,
+chunks or the order of work.
 """
 
 from __future__ import annotations

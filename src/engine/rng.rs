@@ -1,16 +1,15 @@
 //! Per-replicate random streams.
 //!
 //! A run is keyed by a 256-bit root key (derived in Python from the user's `rng`, SPEC 7).
-//! Replicate `r` draws from ChaCha8 keyed by the root with stream number `r`: a counter-based
-//! generator, so replicate `r`'s numbers depend only on (key, r), never on which thread runs it or
-//! how the replicates are split into chunks (approach 4 of the rand book's "Parallel RNGs").
-//! ChaCha8 is specified and value-stable across platforms, unlike `SmallRng`.
+//! Replicate `r`'s stream is a function of (key, r) only, never of which thread runs it or how
+//! the replicates are split into chunks (approach 4 of the rand book's "Parallel RNGs"): ChaCha8
+//! keyed by the root with stream number `r` (counter-based, specified and value-stable across
+//! platforms, unlike `SmallRng`) gives 256 bits that seed the Xoshiro256++ generator the
+//! replicate draws from (specified, value-stable, passes BigCrush).
 //!
-//! The continuous settings draw dozens of normals per generation, and at ChaCha8's ~3.7 ns per
-//! 64-bit word the generator alone would cost more than all their arithmetic. Their replicates
-//! therefore draw from Xoshiro256++ (specified, value-stable, passes BigCrush; ~0.6 ns a word)
-//! seeded with the first 256 bits of the replicate's ChaCha8 stream: still a function of
-//! (key, replicate) only.
+//! Every setting draws from Xoshiro256++: at about 0.6 ns a word against ChaCha8's 3.7 ns, the
+//! generator alone would otherwise cost more than the continuous settings' arithmetic, and a
+//! tenth of the discrete chain's time (its picks draw one number per item).
 
 use rand::rngs::ChaCha8Rng;
 use rand::{Rng, SeedableRng};
@@ -19,7 +18,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 /// The root key of a run.
 pub type RootKey = [u8; 32];
 
-/// The generator type every kernel draws from.
+/// The counter-based generator that derives each replicate's seed.
 pub type ReplicateRng = ChaCha8Rng;
 
 /// Replicate `replicate`'s own stream under `key`.
@@ -29,7 +28,7 @@ pub fn replicate_rng(key: &RootKey, replicate: u64) -> ReplicateRng {
     rng
 }
 
-/// The generator of the continuous settings' replicates.
+/// The generator every replicate draws from.
 pub type FastRng = Xoshiro256PlusPlus;
 
 /// Replicate `replicate`'s fast generator under `key`: Xoshiro256++ seeded from its ChaCha8

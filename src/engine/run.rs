@@ -53,17 +53,15 @@ impl Recording {
     }
 }
 
-/// One replicate's model as the loop sees it, stepped on a random stream of type `R` (the
-/// continuous settings' Xoshiro256++; the discrete setting's ChaCha8, whose exact samplers draw
-/// few numbers per generation).
-pub trait Generation<R = FastRng> {
+/// One replicate's model as the loop sees it, stepped on its replicate's stream.
+pub trait Generation {
     /// Cancellation is checked and progress reported once this much work (in the unit of
     /// [`Generation::work`]) has been done, about a millisecond.
     const CHECK_WORK: u64 = 1 << 20;
     /// Write the real distribution's metrics (iteration 0): metric k goes to `out[k * step]`.
     fn record_real(&mut self, out: &mut [f64], step: usize, control: &Control);
     /// Fit the next generation's model.
-    fn step(&mut self, rng: &mut R);
+    fn step(&mut self, rng: &mut FastRng);
     /// Write the current model's metrics: metric k goes to `out[k * step]`. A metric that takes
     /// long may stop early once `control` is cancelled (its value is then discarded).
     fn record(&mut self, out: &mut [f64], step: usize, control: &Control);
@@ -77,8 +75,10 @@ pub trait Generation<R = FastRng> {
     }
 }
 
-/// Run replicates `first..first + replicates` on the continuous settings' streams
-/// ([`fast_rng`]); see [`simulate_on`].
+/// The one replicate loop. Run replicates `first..first + replicates`, recording `metrics`
+/// values per recorded iteration; replicate r draws from `fast_rng(key, r)`. `start` builds a
+/// replicate's generation-1 model (the fit to its real data) from the replicate's stream. The
+/// output has shape (replicates, metrics, recorded), row-major.
 pub fn simulate<G, F>(
     recording: Recording,
     metrics: usize,
@@ -91,29 +91,6 @@ pub fn simulate<G, F>(
 where
     G: Generation,
     F: Fn(&mut FastRng) -> G + Sync,
-{
-    simulate_on(
-        recording, metrics, key, first, replicates, control, fast_rng, start,
-    )
-}
-
-/// The one replicate loop. Run replicates `first..first + replicates`, recording `metrics`
-/// values per recorded iteration; replicate r draws from `stream(key, r)`. `start` builds a
-/// replicate's generation-1 model (the fit to its real data) from the replicate's stream. The
-/// output has shape (replicates, metrics, recorded), row-major.
-pub fn simulate_on<G, R, F>(
-    recording: Recording,
-    metrics: usize,
-    key: &RootKey,
-    first: u64,
-    replicates: usize,
-    control: &Control,
-    stream: fn(&RootKey, u64) -> R,
-    start: F,
-) -> SimResult<Vec<f64>>
-where
-    G: Generation<R>,
-    F: Fn(&mut R) -> G + Sync,
 {
     if recording.stride == 0 {
         return Err(invalid("stride", "must be at least 1"));
@@ -128,7 +105,7 @@ where
         .ok_or_else(|| invalid("replicates", "the result would not fit in memory"))?;
     let mut out = exec::filled(total, 0.0, "the results")?;
     exec::for_each_row(&mut out, row_len, first, control, |replicate, row| {
-        let mut rng = stream(key, replicate);
+        let mut rng = fast_rng(key, replicate);
         let mut model = start(&mut rng);
         model.record_real(row, recorded, control);
         control.check()?;

@@ -10,11 +10,20 @@
 
 use rand::{Rng, RngExt};
 
+use crate::engine::rng::{fast_rng, RootKey};
+use crate::error::{invalid, SimResult};
 use crate::numerics::lnint::{ln_factorial, ln_int, TABLE_SIZE};
+use crate::numerics::{float, whole};
 
 /// Below this mean (n min(p, 1-p)) a binomial is drawn by inversion, from it on by BTRS (valid
 /// from 10 on). The two cost the same near 20 (a timing of both here).
 const BTRS_MIN_MEAN: f64 = 20.0;
+/// For n below the ln-factorial table, binomials with a mean from this and a variance below
+/// `MODE_MAX_VARIANCE` are drawn by inversion from the mode, whose cost grows with the standard
+/// deviation (about 1.6 sd steps) instead of the mean (timed with `examples`-style loops here:
+/// it beats both inversion from 0 and BTRS over that range).
+const MODE_MIN_MEAN: f64 = 4.0;
+const MODE_MAX_VARIANCE: f64 = 100.0;
 
 /// One binomial draw. `p` must lie in [0, 1]; the callers guarantee it.
 #[inline]
@@ -41,7 +50,7 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
 fn binomial_ratio<R: Rng + ?Sized>(rng: &mut R, n: u64, num: u64, den: u64) -> u64 {
     let flipped = 2 * num > den;
     let small = if flipped { den - num } else { num };
-    let k = btrs_or_inversion(rng, n, small as f64 / den as f64, Some((small, den)));
+    let k = btrs_or_inversion(rng, n, float(small) / float(den), Some((small, den)));
     if flipped {
         n - k
     } else {
@@ -89,10 +98,62 @@ fn btrs_or_inversion<R: Rng + ?Sized>(
         }
         return sum;
     }
-    if (n as f64) * p < BTRS_MIN_MEAN {
+    let mean = float(n) * p;
+    if mean < MODE_MIN_MEAN {
+        inversion(rng, n, p, ratio)
+    } else if n < TABLE_SIZE && mean * (1.0 - p) < MODE_MAX_VARIANCE {
+        mode_inversion(rng, n, p, ratio)
+    } else if mean < BTRS_MIN_MEAN {
         inversion(rng, n, p, ratio)
     } else {
         btrs(rng, n, p, ratio)
+    }
+}
+
+/// Binomial(n, p) for p <= 1/2 and n < [`TABLE_SIZE`] by inversion from the mode: the
+/// outcomes are visited in the order m, m + 1, m - 1, m + 2, m - 2, ... (each side until it
+/// runs out of support), and the first whose cumulative probability passes a uniform is
+/// returned. An exact inversion of the law in that order; f(m) comes from the ln-factorial
+/// table, the others from the ratios f(k + 1) / f(k) = (n - k) / (k + 1) p / q. A uniform that
+/// rounding leaves beyond the total (probability ~1e-12) is drawn again.
+fn mode_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>) -> u64 {
+    debug_assert!(n < TABLE_SIZE);
+    let (lp, lq) = (ln_p(p, ratio), ln_q(p, ratio));
+    let m = whole(float(n + 1) * p).min(n);
+    let ln_f_m =
+        ln_factorial(n) - ln_factorial(m) - ln_factorial(n - m) + float(m) * lp + float(n - m) * lq;
+    let f_m = ln_f_m.exp();
+    let odds = match ratio {
+        Some((small, den)) => float(small) / float(den - small),
+        None => p / (1.0 - p),
+    };
+    let inverse_odds = 1.0 / odds;
+    loop {
+        let mut u: f64 = rng.random();
+        if u < f_m {
+            return m;
+        }
+        u -= f_m;
+        let (mut up, mut down) = (m, m);
+        let (mut f_up, mut f_down) = (f_m, f_m);
+        while up < n || down > 0 {
+            if up < n {
+                f_up *= float(n - up) / float(up + 1) * odds;
+                up += 1;
+                if u < f_up {
+                    return up;
+                }
+                u -= f_up;
+            }
+            if down > 0 {
+                f_down *= float(down) / float(n - down + 1) * inverse_odds;
+                down -= 1;
+                if u < f_down {
+                    return down;
+                }
+                u -= f_down;
+            }
+        }
     }
 }
 
@@ -108,8 +169,8 @@ fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u
     const MAX_X: u64 = 110;
     let q = 1.0 - p;
     let s = p / q;
-    let a = (n as f64 + 1.0) * s;
-    let r0 = (n as f64 * ln_q(p, ratio)).exp();
+    let a = (float(n) + 1.0) * s;
+    let r0 = (float(n) * ln_q(p, ratio)).exp();
     'draw: loop {
         let mut u: f64 = rng.random();
         let mut r = r0;
@@ -120,7 +181,7 @@ fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u
             if x > MAX_X {
                 continue 'draw;
             }
-            r *= a / x as f64 - s;
+            r *= a / float(x) - s;
         }
         return x;
     }
@@ -133,7 +194,7 @@ fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u
 /// `rand_distr`'s BTPE spends most of its time on set-up. The squeeze accepts without a
 /// logarithm about half the proposals at n p = 20 and most of them for large n p.
 fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>) -> u64 {
-    let nf = n as f64;
+    let nf = float(n);
     let q = 1.0 - p;
     let spq = (nf * p * q).sqrt();
     let b = 1.15 + 2.53 * spq;
@@ -151,25 +212,25 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>)
             continue;
         }
         if us >= 0.07 && v <= v_r {
-            return kf as u64;
+            return whole(kf);
         }
         // The slow path: compare ln(v h(u)) with ln f(k) / f(m), the binomial probability
         // ratio to the mode m: from a table of ln factorials for n in it, else from Stirling's
         // series with exact tails for small arguments.
-        let k = kf as u64;
+        let k = whole(kf);
         let (alpha, ln_r, m, at_mode) = *slow.get_or_insert_with(|| {
             let ln_r = ln_p(p, ratio) - ln_q(p, ratio);
-            let m = ((nf + 1.0) * p).floor() as u64;
+            let m = whole(((nf + 1.0) * p).floor());
             let at_mode = if n < TABLE_SIZE {
                 ln_factorial(m) + ln_factorial(n - m)
             } else {
-                stirling_tail(m as f64) + stirling_tail((n - m) as f64)
+                stirling_tail(float(m)) + stirling_tail(float(n - m))
             };
             ((2.83 + 5.1 / b) * spq, ln_r, m, at_mode)
         });
         let w = v * alpha / (a / (us * us) + b);
         let bound = if n < TABLE_SIZE {
-            at_mode - ln_factorial(k) - ln_factorial(n - k) + (kf - m as f64) * ln_r
+            at_mode - ln_factorial(k) - ln_factorial(n - k) + (kf - float(m)) * ln_r
         } else {
             // ln f(k) / f(m) by Stirling's formula, arranged so that no large logarithm is
             // multiplied by a large count (that lost the acceptance test's precision, and so
@@ -177,12 +238,8 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>)
             // (n + 1) ln((n - m + 1) / (n - k + 1)) - (m + 1/2) ln((k + 1) / (m + 1))
             //   + (m + 1/2) ln((n - k + 1) / (n - m + 1))
             //   + delta [ln((n - k + 1) / (k + 1)) + ln(p / q)], plus Stirling's tails.
-            let mf = m as f64;
-            let delta = if k >= m {
-                (k - m) as f64
-            } else {
-                -((m - k) as f64)
-            };
+            let mf = float(m);
+            let delta = if k >= m { float(k - m) } else { -float(m - k) };
             let rest = nf - kf + 1.0;
             at_mode - stirling_tail(kf) - stirling_tail(nf - kf)
                 + (nf + 1.0) * (delta / rest).ln_1p()
@@ -293,7 +350,7 @@ impl FixedBinomial {
         if 2 * j > n {
             return n - self.sample(rng, n - j);
         }
-        let p = j as f64 / n as f64;
+        let p = float(j) / float(n);
         let table = self.tables[j as usize].get_or_init(|| AliasTable::binomial(n, p));
         match table.sample(rng) {
             Some(k) => k,
@@ -358,9 +415,9 @@ impl AliasTable {
     #[inline]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<u64> {
         let bins = self.prob.len();
-        let x = rng.random::<f64>() * bins as f64;
-        let i = (x as usize).min(bins - 1);
-        let bin = if x - (i as f64) < self.prob[i] {
+        let x = rng.random::<f64>() * float(bins as u64);
+        let i = (whole(x) as usize).min(bins - 1);
+        let bin = if x - float(i as u64) < self.prob[i] {
             i
         } else {
             self.alias[i] as usize
@@ -392,7 +449,7 @@ fn walker_vose(weights: &[f64]) -> (Vec<f64>, Vec<u32>) {
 }
 
 /// Groups of at least this many adjacent small atoms are drawn together.
-const MIN_GROUP: usize = 8;
+pub const MIN_GROUP: usize = 8;
 /// Relative costs of one binomial draw, one uniform pick of an item, and one item's entry in a
 /// group's owner table; the draw's weight is tuned with `benches/bench_discrete.py` (it also
 /// stands for the branch mispredictions and set-up that a group saves).
@@ -453,11 +510,17 @@ pub fn multinomial<R: Rng + ?Sized>(
 /// How many leading atoms of `mass` are cheaper to fill by picks than by a binomial each, when
 /// `n` items are drawn from a total mass `total`.
 fn group_length(n: u64, mass: &[u64], total: u64) -> usize {
-    // Per unit of mass, picks cost PICK_COST per expected item plus the owner table.
-    let unit_cost = PICK_COST * n as f64 / total as f64 + OWNER_COST;
-    mass.iter()
-        .take_while(|&&m| m as f64 * unit_cost <= DRAW_COST)
-        .count()
+    // Per unit of mass, picks cost PICK_COST per expected item plus the owner table: an atom is
+    // cheaper by picks when m (PICK_COST n / total + OWNER_COST) <= DRAW_COST, here multiplied
+    // out by the total (no division: this runs once per atom of every chain).
+    let unit_cost = PICK_COST * float(n) + OWNER_COST * float(total);
+    let budget = DRAW_COST * float(total);
+    let cheap = |m: &&u64| float(**m) * unit_cost <= budget;
+    // A run shorter than MIN_GROUP is no group: one look at its last atom settles most calls.
+    match mass.get(MIN_GROUP - 1) {
+        Some(m) if cheap(&m) => mass.iter().take_while(cheap).count(),
+        _ => 0,
+    }
 }
 
 /// Would [`multinomial`] draw the first atoms of `mass` as a group?
@@ -520,6 +583,52 @@ fn conditional<R: Rng + ?Sized>(rng: &mut R, n_left: u64, mass: u64, mass_left: 
     } else {
         binomial_ratio(rng, n_left, mass, mass_left)
     }
+}
+
+/// Most draws [`conditional_draws`] takes in one call.
+pub const MAX_BATCH_DRAWS: usize = 1 << 28;
+
+/// The chain's draws one by one: Binomial(n_left[i], mass[i] / mass_left[i]) for every i, on
+/// replicate 0's stream of `key`. For measuring what one draw of the chain costs, and testing
+/// its law, from Python.
+pub fn conditional_draws(
+    key: &RootKey,
+    n_left: &[u64],
+    mass: &[u64],
+    mass_left: &[u64],
+) -> SimResult<Vec<u64>> {
+    if mass.len() != n_left.len() || mass_left.len() != n_left.len() {
+        return Err(invalid(
+            "mass",
+            "n_left, mass and mass_left must have the same length",
+        ));
+    }
+    if n_left.len() > MAX_BATCH_DRAWS {
+        return Err(invalid("n_left", "at most 2^28 draws per call"));
+    }
+    if let Some(i) = (0..mass.len()).find(|&i| mass_left[i] == 0 || mass[i] > mass_left[i]) {
+        return Err(invalid(
+            "mass",
+            format!(
+                "each mass must lie in [0, mass_left] with mass_left >= 1; entry {i} has mass {} \
+                 and mass_left {}",
+                mass[i], mass_left[i]
+            ),
+        ));
+    }
+    if let Some(i) = n_left.iter().position(|&n| n > 1 << 62) {
+        return Err(invalid(
+            "n_left",
+            format!(
+                "each entry must be at most 2^62; entry {i} is {}",
+                n_left[i]
+            ),
+        ));
+    }
+    let mut rng = fast_rng(key, 0);
+    Ok((0..n_left.len())
+        .map(|i| conditional(&mut rng, n_left[i], mass[i], mass_left[i]))
+        .collect())
 }
 
 /// Draw `n` items with replacement from real-valued probabilities `weights` (non-negative, summing
@@ -774,17 +883,22 @@ mod tests {
     }
 
     #[test]
-    fn binomial_matches_its_distribution_on_both_algorithms() {
-        // inversion (n p < 20) and BTRS (n p >= 20), including the flipped p > 1/2 branch, the
-        // ln-factorial table (n < 4096) and Stirling's series (beyond), and a huge n
+    fn binomial_matches_its_distribution_on_every_algorithm() {
+        // inversion from 0 (mean < 4, or n beyond the table with mean < 20), inversion from the
+        // mode (n < 4096, mean >= 4, variance < 100) and BTRS, including the flipped p > 1/2
+        // branch, the ln-factorial table (n < 4096) and Stirling's series (beyond), a huge n
         for (n, p) in [
+            (20, 0.15),
+            (1000, 0.003),
+            (10_000, 0.001),
             (20, 0.3),
             (1000, 0.005),
             (20, 0.5),
             (25, 0.45),
             (60, 0.4),
-            (1000, 0.3),
+            (4000, 0.024),
             (1000, 0.97),
+            (1000, 0.3),
             (100_000, 0.5),
             (1_000_000_000_000, 1e-7),
         ] {
@@ -793,6 +907,7 @@ mod tests {
         // the integer-ratio entry, with its logarithms from tables and without
         for (n, num, den) in [
             (500, 3, 100),
+            (1000, 90, 1000),
             (1000, 311, 1000),
             (90, 57, 80),
             (5000, 2, 9000),

@@ -5,7 +5,9 @@ use pyo3::prelude::*;
 
 use super::run::run_detached;
 use super::{KernelParadigm, RunSpec};
+use crate::engine::rng::key_from_words;
 use crate::error::invalid;
+use crate::numerics::sampling;
 use crate::settings::discrete::metrics::DiscreteMetric;
 use crate::settings::discrete::{self, DiscreteSetting, Paradigm, SimulateSpec};
 
@@ -93,4 +95,21 @@ pub fn collapse_times_discrete<'py>(
 #[pyfunction]
 pub fn discrete_metric_names() -> Vec<&'static str> {
     DiscreteMetric::ALL.iter().map(|m| m.name()).collect()
+}
+
+/// Binomial(n_left[i], mass[i] / mass_left[i]) for every i, drawn as the discrete chain draws
+/// them, on replicate 0's stream of the key (for `benches/bench_discrete.py`'s cost per draw).
+#[pyfunction]
+#[pyo3(signature = (n_left, mass, mass_left, key_words))]
+pub fn conditional_binomials<'py>(
+    py: Python<'py>,
+    n_left: PyReadonlyArray1<'py, u64>,
+    mass: PyReadonlyArray1<'py, u64>,
+    mass_left: PyReadonlyArray1<'py, u64>,
+    key_words: [u64; 4],
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let key = key_from_words(key_words);
+    let (n_left, mass, mass_left) = (n_left.as_slice()?, mass.as_slice()?, mass_left.as_slice()?);
+    let out = sampling::conditional_draws(&key, n_left, mass, mass_left)?;
+    Ok(PyArray1::from_vec(py, out))
 }

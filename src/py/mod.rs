@@ -146,6 +146,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(discrete::simulate_discrete, m)?)?;
     m.add_function(wrap_pyfunction!(discrete::collapse_times_discrete, m)?)?;
     m.add_function(wrap_pyfunction!(discrete::discrete_metric_names, m)?)?;
+    m.add_function(wrap_pyfunction!(discrete::conditional_binomials, m)?)?;
     m.add_function(wrap_pyfunction!(gaussian::simulate_gaussian, m)?)?;
     m.add_function(wrap_pyfunction!(gaussian::gaussian_metric_names, m)?)?;
     m.add_function(wrap_pyfunction!(regression::simulate_regression, m)?)?;

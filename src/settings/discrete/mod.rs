@@ -18,13 +18,14 @@ use crate::engine::control::Control;
 use crate::engine::exec;
 pub use crate::engine::paradigm::Paradigm;
 use crate::engine::paradigm::Pool;
-use crate::engine::rng::{replicate_rng, ReplicateRng, RootKey};
+use crate::engine::rng::{fast_rng, FastRng, RootKey};
 use crate::engine::{self, Generation, Recording};
 use crate::error::{invalid, SimResult};
+use crate::numerics::float;
 use crate::numerics::lnint::ln_int;
 use crate::numerics::sampling::{
     hypergeometric, multinomial, multinomial_weights, starts_group, FixedBinomial,
-    HypergeometricScratch,
+    HypergeometricScratch, MIN_GROUP,
 };
 use metrics::{discrete_metrics, needs_log, DiscreteMetric, RealReference};
 
@@ -351,7 +352,15 @@ impl<'a> Chain<'a> {
             }
         }
         self.truncate(kept);
-        sort_by_count(&mut self.atoms, &mut self.model, &mut self.scratch2);
+        if kept < MIN_GROUP {
+            // No group of small atoms can form: only the largest atom's place matters (last,
+            // where it takes the rest without a draw), so one pass moves it there.
+            let largest = largest_position(&self.model);
+            self.model.swap(largest, kept - 1);
+            self.atoms.swap(largest, kept - 1);
+        } else {
+            sort_by_count(&mut self.atoms, &mut self.model, &mut self.scratch2);
+        }
     }
 
     /// Keep the first `len` atoms of the model.
@@ -366,7 +375,7 @@ impl<'a> Chain<'a> {
     fn probabilities(&self, with_log: bool) -> impl Iterator<Item = (u32, f64, f64)> + '_ {
         // a division, not a multiplication by 1/total: c / total is exactly 1 when c = total
         // (49 * (1/49) is not), so a collapsed model's max_weight is exactly 1
-        let total = self.model_total as f64;
+        let total = float(self.model_total);
         let ln_total = total.ln();
         self.atoms
             .iter()
@@ -374,7 +383,7 @@ impl<'a> Chain<'a> {
             .filter(|(_, &c)| c > 0)
             .map(move |(&i, &c)| {
                 let ln_p = if with_log { ln_int(c) - ln_total } else { 0.0 };
-                (i, c as f64 / total, ln_p)
+                (i, float(c) / total, ln_p)
             })
     }
 
@@ -417,6 +426,17 @@ impl<'a> Chain<'a> {
             Paradigm::Replace | Paradigm::AccumulateSubsample { .. } => false,
         }
     }
+}
+
+/// Position of the largest count (the last of equal ones).
+fn largest_position(counts: &[u64]) -> usize {
+    let mut best = 0;
+    for (i, &c) in counts.iter().enumerate() {
+        if c >= counts[best] {
+            best = i;
+        }
+    }
+    best
 }
 
 fn count_nonzero(counts: &[u64]) -> usize {
@@ -483,7 +503,7 @@ struct DiscreteGeneration<'a> {
     work: u64,
 }
 
-impl Generation<ReplicateRng> for DiscreteGeneration<'_> {
+impl Generation for DiscreteGeneration<'_> {
     const CHECK_WORK: u64 = CHECK_WORK;
 
     fn record_real(&mut self, out: &mut [f64], step: usize, _control: &Control) {
@@ -492,7 +512,7 @@ impl Generation<ReplicateRng> for DiscreteGeneration<'_> {
         }
     }
 
-    fn step(&mut self, rng: &mut ReplicateRng) {
+    fn step(&mut self, rng: &mut FastRng) {
         self.work = self.chain.work();
         self.chain.step(rng);
     }
@@ -516,8 +536,8 @@ impl Generation<ReplicateRng> for DiscreteGeneration<'_> {
     }
 }
 
-/// Simulate replicates `first..first + replicates` on the shared loop (`engine::simulate_on`,
-/// with the ChaCha8 replicate streams); the output holds, per replicate, one block per metric of
+/// Simulate replicates `first..first + replicates` on the shared loop (`engine::simulate`); the
+/// output holds, per replicate, one block per metric of
 /// `spec.recorded()` values: shape (replicates, metrics, recorded), row-major.
 pub fn simulate(
     setting: &DiscreteSetting,
@@ -546,14 +566,13 @@ pub fn simulate(
         1,
     );
     let (metrics, initial) = (&spec.metrics[..], &initial[..]);
-    engine::simulate_on(
+    engine::simulate(
         recording,
         spec.metrics.len(),
         key,
         first,
         replicates,
         control,
-        replicate_rng,
         |rng| DiscreteGeneration {
             chain: Chain::new(setting, paradigm, fixed.as_deref(), rng),
             setting,
@@ -596,7 +615,7 @@ pub fn collapse_times(
                 *cens = true;
                 return Ok(());
             }
-            let mut rng = replicate_rng(key, replicate);
+            let mut rng = fast_rng(key, replicate);
             let mut chain = Chain::new(setting, paradigm, fixed.as_deref(), &mut rng);
             if !chain.collapsed() && chain.can_never_collapse() {
                 *cens = true;
@@ -641,7 +660,7 @@ mod tests {
     #[test]
     fn counts_sum_to_training_size_and_support_never_grows() {
         let s = uniform(20, 50);
-        let mut rng = replicate_rng(&key(), 0);
+        let mut rng = fast_rng(&key(), 0);
         let mut chain = Chain::new(&s, Paradigm::Replace, None, &mut rng);
         let mut support = chain.support;
         for _ in 0..300 {
@@ -681,7 +700,7 @@ mod tests {
     #[test]
     fn collapsed_model_keeps_its_training_size() {
         let s = DiscreteSetting::new(&[1.0], Some(vec![2]), 1, 0.1).unwrap();
-        let mut rng = replicate_rng(&key(), 0);
+        let mut rng = fast_rng(&key(), 0);
         let mut chain = Chain::new(&s, Paradigm::Replace, None, &mut rng);
         chain.step(&mut rng);
         assert_eq!((chain.model.as_slice(), chain.model_total), (&[1][..], 1));
@@ -690,7 +709,7 @@ mod tests {
     #[test]
     fn accumulate_never_loses_a_real_atom() {
         let s = uniform(30, 40);
-        let mut rng = replicate_rng(&key(), 5);
+        let mut rng = fast_rng(&key(), 5);
         let p = Paradigm::Accumulate { per_generation: 40 };
         let mut chain = Chain::new(&s, p, None, &mut rng);
         let start = chain.support;
@@ -704,7 +723,7 @@ mod tests {
     #[test]
     fn subsample_and_mix_have_the_right_sizes() {
         let s = uniform(10, 30);
-        let mut rng = replicate_rng(&key(), 1);
+        let mut rng = fast_rng(&key(), 1);
         let mut sub = Chain::new(
             &s,
             Paradigm::AccumulateSubsample { size: 45 },
