@@ -557,19 +557,43 @@ fn spread_by_picks<R: Rng + ?Sized>(
     }
     let g = group.len() as u32;
     if group[0] == group[group.len() - 1] && group.iter().all(|&m| m == group[0]) {
-        for _ in 0..x {
-            out[rng.random_range(0..g) as usize] += 1;
-        }
+        uniform_picks(rng, x, g, |i| out[i as usize] += 1);
         return;
     }
     owner.clear();
     for (j, &m) in group.iter().enumerate() {
         owner.extend(std::iter::repeat_n(j as u32, m as usize));
     }
-    // group_mass <= OWNER_LIMIT < 2^32: one 32-bit draw per pick
-    let units = group_mass as u32;
-    for _ in 0..x {
-        out[owner[rng.random_range(0..units) as usize] as usize] += 1;
+    // group_mass <= OWNER_LIMIT < 2^32
+    uniform_picks(rng, x, group_mass as u32, |i| {
+        out[owner[i as usize] as usize] += 1;
+    });
+}
+
+/// `count` uniform picks from 0..range (range >= 1), each passed to `pick`: two picks per 64-bit
+/// word, each from its own 32-bit half by Lemire's multiply-and-reject (unbiased: a half that
+/// lands in the rejected sliver, probability below range / 2^32, is replaced by a fresh 32-bit
+/// draw).
+#[inline]
+fn uniform_picks<R: Rng + ?Sized>(rng: &mut R, count: u64, range: u32, mut pick: impl FnMut(u32)) {
+    let s = u64::from(range);
+    let threshold = range.wrapping_neg() % range;
+    let mut one = |rng: &mut R, mut word: u32| loop {
+        let m = u64::from(word) * s;
+        if (m as u32) >= threshold {
+            pick((m >> 32) as u32);
+            return;
+        }
+        word = rng.next_u32();
+    };
+    for _ in 0..count / 2 {
+        let word = rng.next_u64();
+        one(rng, word as u32);
+        one(rng, (word >> 32) as u32);
+    }
+    if count % 2 == 1 {
+        let word = rng.next_u32();
+        one(rng, word);
     }
 }
 
@@ -995,6 +1019,28 @@ mod tests {
             let p = m as f64 / 10.0;
             let se = (x as f64 * p * (1.0 - p) / f64::from(reps)).sqrt();
             assert!((sum[i] / f64::from(reps) - x as f64 * p).abs() < 5.0 * se);
+        }
+    }
+
+    #[test]
+    fn uniform_picks_are_uniform_when_a_quarter_of_the_halves_are_rejected() {
+        // range 3 * 2^30: a 32-bit half is rejected with probability 1/4, so a bias in the
+        // rejection would show in the three thirds of the range; an odd count uses the last
+        // single 32-bit draw
+        let mut rng = replicate_rng(&key_from_words([8, 8, 8, 8]), 0);
+        let range = 3u32 << 30;
+        let count = 300_001u64;
+        let mut thirds = [0u64; 3];
+        let mut seen = 0;
+        uniform_picks(&mut rng, count, range, |i| {
+            thirds[(i >> 30) as usize] += 1;
+            seen += 1;
+        });
+        assert_eq!(seen, count);
+        let expected = count as f64 / 3.0;
+        let se = (count as f64 * (1.0 / 3.0) * (2.0 / 3.0)).sqrt();
+        for t in thirds {
+            assert!((t as f64 - expected).abs() < 5.0 * se, "{thirds:?}");
         }
     }
 

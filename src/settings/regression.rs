@@ -180,7 +180,8 @@ impl RegressionSetting {
     }
 }
 
-/// How a replicate builds each generation's training set.
+/// How a replicate builds each generation's training set. A variant holds its paradigm's own
+/// state, which a step borrows apart from the shared [`Fit`].
 #[derive(Debug)]
 enum Plan {
     /// beta_hat' = beta_hat + sigma_t L^-T z, noise' = sigma_t^2 chi2(n - d) / (n - d).
@@ -188,38 +189,16 @@ enum Plan {
     /// Draw the n labels and refit.
     ReplaceSamples,
     /// Stacked label vectors, `per_generation` new ones a generation.
-    Accumulate {
-        per_generation: usize,
-        method: Method,
-        /// Label vectors so far.
-        vectors: f64,
-        /// Sum over vectors of their own residual sums of squares.
-        within: f64,
-        /// sum_v (b_v - beta_hat)^T G (b_v - beta_hat) (statistics) or
-        /// sum_v |y_v - mean y|^2 (samples), by Welford's update.
-        spread: f64,
-        /// The mean label vector (samples method).
-        mean_labels: Vec<f64>,
-    },
-    /// `real` real labels (rows chosen without replacement), synthetic labels on the other rows.
-    MixReal {
-        real_labels: Vec<f64>,
-        order: Vec<usize>,
-        real: usize,
-    },
-    /// `size` (row, label) pairs drawn without replacement from every label so far.
-    Subsample {
-        labels: Vec<f64>,
-        order: Vec<usize>,
-        size: usize,
-    },
+    Accumulate(AccumulateState),
+    /// Real labels on some rows, synthetic labels on the others.
+    MixReal(MixRealState),
+    /// A subsample of every label so far.
+    Subsample(SubsampleState),
 }
 
-/// One replicate: design, current fit, plan and buffers.
-struct RegressionModel<'a> {
+/// What every plan shares: the design, the current fit and scratch buffers.
+struct Fit<'a> {
     setting: &'a RegressionSetting,
-    metrics: &'a [RegressionMetric],
-    initial: &'a [f64],
     x: Vec<f64>,
     gram: DMatrix<f64>,
     /// L^-1 (lower, column-major): the OLS deviation L^-T z is its transpose times z.
@@ -227,165 +206,16 @@ struct RegressionModel<'a> {
     beta_hat: DVector<f64>,
     /// The fit's noise variance estimate (its residual RSS / (N - d)).
     noise2: f64,
-    degenerate: bool,
-    plan: Plan,
     chi: ChiSquared<f64>,
     z: DVector<f64>,
     /// Scratch vectors of length d, so that the statistics paths never allocate.
     source: DVector<f64>,
     before: DVector<f64>,
+    /// The samples paths' labels (the statistics paths never draw them).
     labels: Vec<f64>,
-    work: u64,
 }
 
-impl<'a> RegressionModel<'a> {
-    fn start(
-        setting: &'a RegressionSetting,
-        paradigm: Paradigm,
-        method: Method,
-        metrics: &'a [RegressionMetric],
-        initial: &'a [f64],
-        rng: &mut FastRng,
-    ) -> Self {
-        let (n, d) = (setting.samples, setting.dim);
-        let needs_rows = method == Method::Samples
-            || matches!(
-                paradigm,
-                Paradigm::MixReal { .. } | Paradigm::AccumulateSubsample { .. }
-            );
-        let (x, gram) = match (&setting.design, &setting.fixed_gram) {
-            (Design::Fixed(x), Some(gram)) => (x.clone(), gram.clone()),
-            // The statistics paths see the design only through G = X^T X, which for n Gaussian
-            // rows is Wishart(n, I): draw its Cholesky factor directly (Bartlett).
-            _ if !needs_rows => (Vec::new(), bartlett_factor(n, d, rng)),
-            _ => loop {
-                let mut x = vec![0.0; n * d];
-                fill_normal(&mut x, rng);
-                // n > d Gaussian rows have full rank with probability 1; redraw if rounding says
-                // otherwise.
-                if let Some(gram) = gram_cholesky(&x, d) {
-                    break (x, gram);
-                }
-            },
-        };
-        let plan = match paradigm {
-            Paradigm::Replace if method == Method::Statistics => Plan::ReplaceStatistics,
-            Paradigm::Replace => Plan::ReplaceSamples,
-            Paradigm::Accumulate { per_generation } => Plan::Accumulate {
-                per_generation: per_generation as usize / n,
-                method,
-                vectors: 0.0,
-                within: 0.0,
-                spread: 0.0,
-                // the running mean label vector: the samples method's only
-                mean_labels: if method == Method::Samples {
-                    vec![0.0; n]
-                } else {
-                    Vec::new()
-                },
-            },
-            Paradigm::MixReal {
-                real_per_generation,
-            } => Plan::MixReal {
-                real_labels: Vec::new(),
-                order: (0..n).collect(),
-                real: real_per_generation as usize,
-            },
-            Paradigm::AccumulateSubsample { size } => Plan::Subsample {
-                labels: Vec::new(),
-                order: (0..n).collect(),
-                size: size as usize,
-            },
-        };
-        let trained = match &plan {
-            // a generation's label vectors are drawn at once (see `add_batch`)
-            Plan::ReplaceStatistics
-            | Plan::Accumulate {
-                method: Method::Statistics,
-                ..
-            } => d,
-            Plan::Subsample { size, .. } => size * d + n,
-            _ => n * d,
-        };
-        let mut gram_inverse = DMatrix::identity(d, d);
-        gram.solve_lower_triangular_mut(&mut gram_inverse);
-        let mut model = Self {
-            setting,
-            metrics,
-            initial,
-            x,
-            gram,
-            gram_inverse,
-            beta_hat: setting.beta.clone(),
-            noise2: setting.noise * setting.noise,
-            degenerate: false,
-            plan,
-            chi: ChiSquared::new((n - d) as f64).expect("n > d"),
-            z: DVector::zeros(d),
-            source: DVector::zeros(d),
-            before: DVector::zeros(d),
-            // the samples paths' labels (the statistics paths never draw them)
-            labels: if needs_rows { vec![0.0; n] } else { Vec::new() },
-            work: (trained * d + d * d) as u64,
-        };
-        model.fit_real(rng);
-        model
-    }
-
-    /// Generation 1: the fit to the real labels y = X beta + sigma eps.
-    fn fit_real(&mut self, rng: &mut FastRng) {
-        let sigma = self.setting.noise;
-        let plan = std::mem::replace(&mut self.plan, Plan::ReplaceSamples);
-        self.plan = match plan {
-            Plan::ReplaceStatistics => {
-                self.step_statistics(sigma, rng);
-                Plan::ReplaceStatistics
-            }
-            Plan::Accumulate {
-                per_generation,
-                method,
-                mut mean_labels,
-                ..
-            } => {
-                let mut plan = Plan::Accumulate {
-                    per_generation,
-                    method,
-                    vectors: 0.0,
-                    within: 0.0,
-                    spread: 0.0,
-                    mean_labels: std::mem::take(&mut mean_labels),
-                };
-                self.add_label_vectors(&mut plan, 1, sigma, rng);
-                plan
-            }
-            Plan::MixReal { order, real, .. } => {
-                self.draw_labels(sigma, rng);
-                let real_labels = self.labels.clone();
-                self.refit_full_design();
-                Plan::MixReal {
-                    real_labels,
-                    order,
-                    real,
-                }
-            }
-            Plan::Subsample { order, size, .. } => {
-                self.draw_labels(sigma, rng);
-                let labels = self.labels.clone();
-                self.refit_full_design();
-                Plan::Subsample {
-                    labels,
-                    order,
-                    size,
-                }
-            }
-            Plan::ReplaceSamples => {
-                self.draw_labels(sigma, rng);
-                self.refit_full_design();
-                Plan::ReplaceSamples
-            }
-        };
-    }
-
+impl Fit<'_> {
     /// The noise level of the current model's synthetic labels.
     fn sigma(&self) -> f64 {
         match self.setting.noise_model {
@@ -432,106 +262,113 @@ impl<'a> RegressionModel<'a> {
         let rss = ols(&self.x, &self.labels, &self.gram, &mut self.beta_hat);
         self.noise2 = rss / (n - d) as f64;
     }
+}
 
-    /// Add `count` label vectors from the current model (noise sigma) to the accumulated pool and
-    /// refit; more than one at once, from their joint law (see `add_batch`).
-    fn add_label_vectors(&mut self, plan: &mut Plan, count: usize, sigma: f64, rng: &mut FastRng) {
+/// Accumulate's pool: running statistics of every label vector so far.
+#[derive(Debug)]
+struct AccumulateState {
+    per_generation: usize,
+    method: Method,
+    /// Label vectors so far.
+    vectors: f64,
+    /// Sum over vectors of their own residual sums of squares.
+    within: f64,
+    /// sum_v (b_v - beta_hat)^T G (b_v - beta_hat) (statistics) or
+    /// sum_v |y_v - mean y|^2 (samples), by Welford's update.
+    spread: f64,
+    /// The mean label vector (samples method).
+    mean_labels: Vec<f64>,
+}
+
+impl AccumulateState {
+    /// An empty pool over `n` design rows, taking `per_generation` label vectors a generation.
+    fn new(per_generation: usize, method: Method, n: usize) -> Self {
+        Self {
+            per_generation,
+            method,
+            vectors: 0.0,
+            within: 0.0,
+            spread: 0.0,
+            // the running mean label vector: the samples method's only
+            mean_labels: if method == Method::Samples {
+                vec![0.0; n]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Add `count` label vectors from the current model (noise sigma) to the pool and refit
+    /// `fit`; more than one at once, from their joint law (see `add_batch`).
+    fn add_label_vectors(&mut self, fit: &mut Fit, count: usize, sigma: f64, rng: &mut FastRng) {
         // the statistics path draws a generation's vectors at once; the samples path, the twin
         // that checks it, draws every label
-        let batch = count > 1
-            && matches!(
-                plan,
-                Plan::Accumulate {
-                    method: Method::Statistics,
-                    ..
-                }
-            );
-        self.add_vectors(plan, count, sigma, rng, batch);
+        let batch = count > 1 && self.method == Method::Statistics;
+        self.add_vectors(fit, count, sigma, rng, batch);
     }
 
     /// `add_label_vectors`, by `add_batch` or one vector at a time (the definition the batch is
     /// tested against).
     fn add_vectors(
         &mut self,
-        plan: &mut Plan,
+        fit: &mut Fit,
         count: usize,
         sigma: f64,
         rng: &mut FastRng,
         batch: bool,
     ) {
-        let Plan::Accumulate {
-            method,
-            vectors,
-            within,
-            spread,
-            mean_labels,
-            ..
-        } = plan
-        else {
-            unreachable!("only the accumulate plan adds label vectors");
-        };
-        let (n, d) = (self.setting.samples, self.setting.dim);
+        let (n, d) = (fit.setting.samples, fit.setting.dim);
         // beta_hat is both the generating model and, below, the pooled mean it turns into.
-        self.source.copy_from(&self.beta_hat);
-        if *vectors == 0.0 {
-            self.beta_hat.fill(0.0);
+        fit.source.copy_from(&fit.beta_hat);
+        if self.vectors == 0.0 {
+            fit.beta_hat.fill(0.0);
         }
         if batch {
-            debug_assert_eq!(*method, Method::Statistics);
-            self.add_batch(vectors, within, spread, count, sigma, rng);
+            debug_assert_eq!(self.method, Method::Statistics);
+            self.add_batch(fit, count, sigma, rng);
         } else {
             for _ in 0..count {
-                self.add_one(*method, vectors, within, spread, mean_labels, sigma, rng);
+                self.add_one(fit, sigma, rng);
             }
         }
-        let stacked = *vectors * n as f64 - d as f64;
-        match method {
+        let stacked = self.vectors * n as f64 - d as f64;
+        match self.method {
             Method::Statistics => {
-                self.noise2 = (*within + *spread) / stacked;
+                fit.noise2 = (self.within + self.spread) / stacked;
             }
             Method::Samples => {
-                let rss = ols(&self.x, mean_labels, &self.gram, &mut self.beta_hat);
+                let rss = ols(&fit.x, &self.mean_labels, &fit.gram, &mut fit.beta_hat);
                 // sum_v |y_v - X b|^2 = sum_v |y_v - ybar|^2 + V |ybar - X b|^2
-                self.noise2 = (*spread + *vectors * rss) / stacked;
+                fit.noise2 = (self.spread + self.vectors * rss) / stacked;
             }
         }
     }
 
-    /// Add one label vector from the model `source`, by Welford's update.
-    #[allow(clippy::too_many_arguments)]
-    fn add_one(
-        &mut self,
-        method: Method,
-        vectors: &mut f64,
-        within: &mut f64,
-        spread: &mut f64,
-        mean_labels: &mut [f64],
-        sigma: f64,
-        rng: &mut FastRng,
-    ) {
-        *vectors += 1.0;
-        match method {
+    /// Add one label vector from the model `fit.source`, by Welford's update.
+    fn add_one(&mut self, fit: &mut Fit, sigma: f64, rng: &mut FastRng) {
+        self.vectors += 1.0;
+        match self.method {
             Method::Statistics => {
                 // b_v = source + sigma L^-T z, its residual ~ sigma^2 chi2(n - d); Welford:
                 // spread += (b_v - mean_old)^T G (b_v - mean_new).
-                self.draw_deviation(sigma, rng);
-                self.z += &self.source;
-                self.before.copy_from(&self.z);
-                self.before -= &self.beta_hat;
-                self.beta_hat.axpy(1.0 / *vectors, &self.before, 1.0);
-                if self.setting.noise_model == NoiseModel::Estimated {
-                    *within += sigma * sigma * self.chi.sample(rng);
-                    self.z -= &self.beta_hat;
-                    *spread += gram_product(&self.gram, &mut self.before, &mut self.z);
+                fit.draw_deviation(sigma, rng);
+                fit.z += &fit.source;
+                fit.before.copy_from(&fit.z);
+                fit.before -= &fit.beta_hat;
+                fit.beta_hat.axpy(1.0 / self.vectors, &fit.before, 1.0);
+                if fit.setting.noise_model == NoiseModel::Estimated {
+                    self.within += sigma * sigma * fit.chi.sample(rng);
+                    fit.z -= &fit.beta_hat;
+                    self.spread += gram_product(&fit.gram, &mut fit.before, &mut fit.z);
                 }
             }
             Method::Samples => {
-                self.beta_hat.copy_from(&self.source);
-                self.draw_labels(sigma, rng);
-                for (m, &y) in mean_labels.iter_mut().zip(&self.labels) {
+                fit.beta_hat.copy_from(&fit.source);
+                fit.draw_labels(sigma, rng);
+                for (m, &y) in self.mean_labels.iter_mut().zip(&fit.labels) {
                     let before = y - *m;
-                    *m += before / *vectors;
-                    *spread += before * (y - *m);
+                    *m += before / self.vectors;
+                    self.spread += before * (y - *m);
                 }
             }
         }
@@ -545,36 +382,205 @@ impl<'a> RegressionModel<'a> {
     /// chi-square((count - 1) d), independent of the mean, and their residual sums of squares add
     /// to sigma^2 chi-square(count (n - d)). The batch joins the running mean and spread by Chan
     /// et al.'s pairwise update.
-    fn add_batch(
-        &mut self,
-        vectors: &mut f64,
-        within: &mut f64,
-        spread: &mut f64,
-        count: usize,
-        sigma: f64,
-        rng: &mut FastRng,
-    ) {
-        let (n, d) = (self.setting.samples, self.setting.dim);
-        let estimated = self.setting.noise_model == NoiseModel::Estimated;
+    fn add_batch(&mut self, fit: &mut Fit, count: usize, sigma: f64, rng: &mut FastRng) {
+        let (n, d) = (fit.setting.samples, fit.setting.dim);
+        let estimated = fit.setting.noise_model == NoiseModel::Estimated;
         let c = count as f64;
-        let before = *vectors;
-        *vectors += c;
-        let share = c / *vectors;
+        let before = self.vectors;
+        self.vectors += c;
+        let share = c / self.vectors;
         let chi2 = |df: f64, rng: &mut FastRng| {
             ChiSquared::new(df).map_or(0.0, |chi: ChiSquared<f64>| chi.sample(rng))
         };
-        self.draw_deviation(sigma / c.sqrt(), rng);
-        self.z += &self.source;
+        fit.draw_deviation(sigma / c.sqrt(), rng);
+        fit.z += &fit.source;
         // before <- batch mean - running mean; the running mean moves by share of it
-        self.before.copy_from(&self.z);
-        self.before -= &self.beta_hat;
-        self.beta_hat.axpy(share, &self.before, 1.0);
+        fit.before.copy_from(&fit.z);
+        fit.before -= &fit.beta_hat;
+        fit.beta_hat.axpy(share, &fit.before, 1.0);
         if estimated {
-            *within += sigma * sigma * chi2(c * (n - d) as f64, rng);
+            self.within += sigma * sigma * chi2(c * (n - d) as f64, rng);
             let batch_spread = sigma * sigma * chi2((c - 1.0) * d as f64, rng);
-            self.z.copy_from(&self.before);
-            let between = gram_product(&self.gram, &mut self.before, &mut self.z);
-            *spread += batch_spread + between * before * share;
+            fit.z.copy_from(&fit.before);
+            let between = gram_product(&fit.gram, &mut fit.before, &mut fit.z);
+            self.spread += batch_spread + between * before * share;
+        }
+    }
+}
+
+/// Mix-real: `real` real labels (rows chosen without replacement), synthetic labels on the
+/// other rows.
+#[derive(Debug)]
+struct MixRealState {
+    /// The real labels, kept from generation 1.
+    real_labels: Vec<f64>,
+    order: Vec<usize>,
+    real: usize,
+}
+
+impl MixRealState {
+    fn step(&mut self, fit: &mut Fit, sigma: f64, rng: &mut FastRng) {
+        fit.draw_labels(sigma, rng);
+        choose_front(&mut self.order, self.real, rng);
+        for &i in &self.order[..self.real] {
+            fit.labels[i] = self.real_labels[i];
+        }
+        fit.refit_full_design();
+    }
+}
+
+/// Accumulate-subsample: `size` (row, label) pairs drawn without replacement from every label so
+/// far.
+#[derive(Debug)]
+struct SubsampleState {
+    /// Every label so far, generation after generation (label k is on row k % n).
+    labels: Vec<f64>,
+    order: Vec<usize>,
+    size: usize,
+}
+
+impl SubsampleState {
+    /// Pool a generation of labels and refit to a subsample; false when the subsample's rows do
+    /// not span R^d, so that there is no OLS fit.
+    fn step(&mut self, fit: &mut Fit, sigma: f64, rng: &mut FastRng) -> bool {
+        let (n, d) = (fit.setting.samples, fit.setting.dim);
+        fit.draw_labels(sigma, rng);
+        let start = self.labels.len();
+        self.labels.extend_from_slice(&fit.labels);
+        self.order.extend(start..self.labels.len());
+        choose_front(&mut self.order, self.size, rng);
+        let chosen = &self.order[..self.size];
+        let rows: Vec<f64> = chosen
+            .iter()
+            .flat_map(|&k| fit.x[(k % n) * d..(k % n + 1) * d].iter().copied())
+            .collect();
+        let ys: Vec<f64> = chosen.iter().map(|&k| self.labels[k]).collect();
+        let Some(gram) = gram_cholesky(&rows, d) else {
+            return false;
+        };
+        let rss = ols(&rows, &ys, &gram, &mut fit.beta_hat);
+        fit.noise2 = rss / (self.size - d) as f64;
+        true
+    }
+}
+
+/// One replicate: the shared fit, the plan's own state, and the per-replicate bookkeeping.
+struct RegressionModel<'a> {
+    metrics: &'a [RegressionMetric],
+    initial: &'a [f64],
+    fit: Fit<'a>,
+    plan: Plan,
+    /// Set once a subsample has no OLS fit: every later metric is NaN.
+    degenerate: bool,
+    work: u64,
+}
+
+impl<'a> RegressionModel<'a> {
+    fn start(
+        setting: &'a RegressionSetting,
+        paradigm: Paradigm,
+        method: Method,
+        metrics: &'a [RegressionMetric],
+        initial: &'a [f64],
+        rng: &mut FastRng,
+    ) -> Self {
+        let (n, d) = (setting.samples, setting.dim);
+        let needs_rows = method == Method::Samples
+            || matches!(
+                paradigm,
+                Paradigm::MixReal { .. } | Paradigm::AccumulateSubsample { .. }
+            );
+        let (x, gram) = match (&setting.design, &setting.fixed_gram) {
+            (Design::Fixed(x), Some(gram)) => (x.clone(), gram.clone()),
+            // The statistics paths see the design only through G = X^T X, which for n Gaussian
+            // rows is Wishart(n, I): draw its Cholesky factor directly (Bartlett).
+            _ if !needs_rows => (Vec::new(), bartlett_factor(n, d, rng)),
+            _ => loop {
+                let mut x = vec![0.0; n * d];
+                fill_normal(&mut x, rng);
+                // n > d Gaussian rows have full rank with probability 1; redraw if rounding says
+                // otherwise.
+                if let Some(gram) = gram_cholesky(&x, d) {
+                    break (x, gram);
+                }
+            },
+        };
+        let plan = match paradigm {
+            Paradigm::Replace if method == Method::Statistics => Plan::ReplaceStatistics,
+            Paradigm::Replace => Plan::ReplaceSamples,
+            Paradigm::Accumulate { per_generation } => {
+                Plan::Accumulate(AccumulateState::new(per_generation as usize / n, method, n))
+            }
+            Paradigm::MixReal {
+                real_per_generation,
+            } => Plan::MixReal(MixRealState {
+                real_labels: Vec::new(),
+                order: (0..n).collect(),
+                real: real_per_generation as usize,
+            }),
+            Paradigm::AccumulateSubsample { size } => Plan::Subsample(SubsampleState {
+                labels: Vec::new(),
+                order: (0..n).collect(),
+                size: size as usize,
+            }),
+        };
+        let trained = match &plan {
+            // a generation's label vectors are drawn at once (see `add_batch`)
+            Plan::ReplaceStatistics
+            | Plan::Accumulate(AccumulateState {
+                method: Method::Statistics,
+                ..
+            }) => d,
+            Plan::Subsample(SubsampleState { size, .. }) => size * d + n,
+            _ => n * d,
+        };
+        let mut gram_inverse = DMatrix::identity(d, d);
+        gram.solve_lower_triangular_mut(&mut gram_inverse);
+        let fit = Fit {
+            setting,
+            x,
+            gram,
+            gram_inverse,
+            beta_hat: setting.beta.clone(),
+            noise2: setting.noise * setting.noise,
+            chi: ChiSquared::new((n - d) as f64).expect("n > d"),
+            z: DVector::zeros(d),
+            source: DVector::zeros(d),
+            before: DVector::zeros(d),
+            labels: if needs_rows { vec![0.0; n] } else { Vec::new() },
+        };
+        let mut model = Self {
+            metrics,
+            initial,
+            fit,
+            plan,
+            degenerate: false,
+            work: (trained * d + d * d) as u64,
+        };
+        model.fit_real(rng);
+        model
+    }
+
+    /// Generation 1: the fit to the real labels y = X beta + sigma eps.
+    fn fit_real(&mut self, rng: &mut FastRng) {
+        let fit = &mut self.fit;
+        let sigma = fit.setting.noise;
+        match &mut self.plan {
+            Plan::ReplaceStatistics => fit.step_statistics(sigma, rng),
+            Plan::ReplaceSamples => {
+                fit.draw_labels(sigma, rng);
+                fit.refit_full_design();
+            }
+            Plan::Accumulate(pool) => pool.add_label_vectors(fit, 1, sigma, rng),
+            // both keep the real labels: mix-real reuses them, subsample pools them
+            Plan::MixReal(MixRealState {
+                real_labels: kept, ..
+            })
+            | Plan::Subsample(SubsampleState { labels: kept, .. }) => {
+                fit.draw_labels(sigma, rng);
+                kept.clone_from(&fit.labels);
+                fit.refit_full_design();
+            }
         }
     }
 }
@@ -611,75 +617,40 @@ impl Generation for RegressionModel<'_> {
         if self.degenerate {
             return;
         }
-        let sigma = self.sigma();
-        let mut plan = std::mem::replace(&mut self.plan, Plan::ReplaceSamples);
-        match &mut plan {
-            Plan::ReplaceStatistics => self.step_statistics(sigma, rng),
+        let fit = &mut self.fit;
+        let sigma = fit.sigma();
+        match &mut self.plan {
+            Plan::ReplaceStatistics => fit.step_statistics(sigma, rng),
             Plan::ReplaceSamples => {
-                self.draw_labels(sigma, rng);
-                self.refit_full_design();
+                fit.draw_labels(sigma, rng);
+                fit.refit_full_design();
             }
-            Plan::Accumulate { per_generation, .. } => {
-                let count = *per_generation;
-                self.add_label_vectors(&mut plan, count, sigma, rng);
+            Plan::Accumulate(pool) => {
+                let count = pool.per_generation;
+                pool.add_label_vectors(fit, count, sigma, rng);
             }
-            Plan::MixReal {
-                real_labels,
-                order,
-                real,
-            } => {
-                self.draw_labels(sigma, rng);
-                choose_front(order, *real, rng);
-                for &i in &order[..*real] {
-                    self.labels[i] = real_labels[i];
-                }
-                self.refit_full_design();
-            }
-            Plan::Subsample {
-                labels,
-                order,
-                size,
-            } => {
-                let (n, d) = (self.setting.samples, self.setting.dim);
-                self.draw_labels(sigma, rng);
-                let start = labels.len();
-                labels.extend_from_slice(&self.labels);
-                order.extend(start..labels.len());
-                choose_front(order, *size, rng);
-                let chosen = &order[..*size];
-                let rows: Vec<f64> = chosen
-                    .iter()
-                    .flat_map(|&k| self.x[(k % n) * d..(k % n + 1) * d].iter().copied())
-                    .collect();
-                let ys: Vec<f64> = chosen.iter().map(|&k| labels[k]).collect();
-                match gram_cholesky(&rows, d) {
-                    Some(gram) => {
-                        let rss = ols(&rows, &ys, &gram, &mut self.beta_hat);
-                        self.noise2 = rss / (*size - d) as f64;
-                    }
-                    None => self.degenerate = true,
-                }
-            }
+            Plan::MixReal(mix) => mix.step(fit, sigma, rng),
+            Plan::Subsample(subsample) => self.degenerate = !subsample.step(fit, sigma, rng),
         }
-        self.plan = plan;
     }
 
     fn record(&mut self, out: &mut [f64], step: usize, _control: &Control) {
-        let setting = self.setting;
         if self.degenerate {
             for k in 0..self.metrics.len() {
                 out[k * step] = f64::NAN;
             }
             return;
         }
-        self.before.copy_from(&self.beta_hat);
-        self.before -= &setting.beta;
-        let param = self.before.norm_squared();
+        let fit = &mut self.fit;
+        let setting = fit.setting;
+        fit.before.copy_from(&fit.beta_hat);
+        fit.before -= &setting.beta;
+        let param = fit.before.norm_squared();
         let excess = match &setting.fixed_gram {
             // test inputs uniform over the design's rows: |X e|^2 / n = |L^T e|^2 / n
             Some(gram) => {
-                upper_times_in_place(gram, &mut self.before);
-                self.before.norm_squared() / setting.samples as f64
+                upper_times_in_place(gram, &mut fit.before);
+                fit.before.norm_squared() / setting.samples as f64
             }
             None => param,
         };
@@ -688,7 +659,7 @@ impl Generation for RegressionModel<'_> {
                 RegressionMetric::TestError => setting.noise * setting.noise + excess,
                 RegressionMetric::ExcessRisk => excess,
                 RegressionMetric::ParamError => param,
-                RegressionMetric::NoiseEstimate => self.noise2,
+                RegressionMetric::NoiseEstimate => fit.noise2,
             };
         }
     }
@@ -778,13 +749,14 @@ mod tests {
                     &setting, paradigm, method, &metrics, &initial, &mut rng,
                 );
                 for _ in 0..2 {
-                    let mut plan = std::mem::replace(&mut model.plan, Plan::ReplaceSamples);
-                    let sigma = model.sigma();
-                    model.add_vectors(&mut plan, 5, sigma, &mut rng, batch);
-                    model.plan = plan;
+                    let sigma = model.fit.sigma();
+                    let Plan::Accumulate(pool) = &mut model.plan else {
+                        panic!("the accumulate paradigm starts an accumulate plan");
+                    };
+                    pool.add_vectors(&mut model.fit, 5, sigma, &mut rng, batch);
                 }
-                let param = (&model.beta_hat - &setting.beta).norm_squared();
-                for (k, x) in [param, model.noise2].into_iter().enumerate() {
+                let param = (&model.fit.beta_hat - &setting.beta).norm_squared();
+                for (k, x) in [param, model.fit.noise2].into_iter().enumerate() {
                     m[2 * k] += x;
                     m[2 * k + 1] += x * x;
                 }
