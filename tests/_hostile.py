@@ -108,6 +108,14 @@ def strided(a: Any) -> np.ndarray:
     return doubled
 
 
+def refuses(call: Any, exc: type[Exception], match: str) -> None:
+    """call() raises exc with a message matching `match`, written as prose: no runs of spaces
+    (a Rust string continued without its backslash once left 26 spaces mid-sentence)."""
+    with pytest.raises(exc, match=match) as info:
+        call()
+    assert "  " not in str(info.value), f"runs of spaces in: {info.value}"
+
+
 def e(id_: str, call: Any, exc: type[Exception], match: str) -> Any:
     return pytest.param(call, exc, match, id=id_)
 

@@ -10,8 +10,8 @@ from _hostile import (
     D,
     K,
     R,
-    _fail_instead_of_hanging,  # noqa: F401
     e,
+    refuses,
     sim,
 )
 
@@ -19,6 +19,12 @@ import modelcollapse as mc
 
 #: Valid but absurd sizes: refused at once (before any allocation or work) with a ValueError.
 ABSURD_SIZES = [
+    e(
+        "accumulate-pool-past-2**62-values",
+        lambda: sim(mc.Discrete(weights=[1, 1], samples=10**15), mc.Accumulate(), iterations=10**5),
+        ValueError,
+        "iterations: the pool would grow past .* over 100000 generations; use fewer",
+    ),
     e(
         "replicates-10**12-iterations-10**6",
         lambda: sim(replicates=10**12, iterations=10**6),
@@ -87,6 +93,5 @@ ABSURD_SIZES = [
 @pytest.mark.parametrize(("call", "exc", "match"), ABSURD_SIZES)
 def test_absurd_sizes_are_refused_at_once(call, exc, match):
     start = time.perf_counter()
-    with pytest.raises(exc, match=match):
-        call()
+    refuses(call, exc, match)
     assert time.perf_counter() - start < QUICK_SECONDS

@@ -68,7 +68,9 @@ impl Paradigm {
                 return Err(invalid(
                     "fraction",
                     format!(
-                        "round(fraction x samples) = {real_per_generation} real {unit} per                          generation exceeds the {real} real {unit} or the {n} {unit} per                          generation"
+                        "round(fraction x samples) = {real_per_generation} real {unit} per \
+                        generation exceeds the {real} real {unit} or the {n} {unit} per \
+                        generation"
                     ),
                 ));
             }
@@ -76,7 +78,9 @@ impl Paradigm {
                 return Err(invalid(
                     "size",
                     format!(
-                        "must lie in [{}, {}] (at least what a fit takes, and at most the pool                          of {real} real plus {n} synthetic {unit} when the first subsample is                          drawn), got {size}",
+                        "must lie in [{}, {}] (at least what a fit takes, and at most the pool \
+                        of {real} real plus {n} synthetic {unit} when the first subsample is \
+                        drawn), got {size}",
                         pool.min_fit,
                         real + n
                     ),
@@ -98,7 +102,8 @@ impl Paradigm {
             return Err(invalid(
                 "iterations",
                 format!(
-                    "the pool would grow past {} stored values per replicate over {iterations}                      generations; use fewer iterations or samples",
+                    "the pool would grow past {} stored values per replicate over {iterations} \
+                        generations; use fewer iterations or samples",
                     pool.max_stored
                 ),
             ));
