@@ -467,7 +467,8 @@ const OWNER_LIMIT: u64 = 1 << 20;
 /// one than by a binomial each (small atoms: the callers sort by mass, so they stand together at
 /// the front) takes one binomial draw for the whole run, and its items then pick their atoms in
 /// proportion to mass. Exact: given the run's total, its atoms' counts are multinomial with
-/// probabilities proportional to their masses.
+/// probabilities proportional to their masses. Groups are looked for only until an atom starts
+/// none; the atoms after it (larger ones, as the callers sort) take one binomial each.
 pub fn multinomial<R: Rng + ?Sized>(
     rng: &mut R,
     n: u64,
@@ -487,23 +488,31 @@ pub fn multinomial<R: Rng + ?Sized>(
             return;
         }
         let run = group_length(n_left, &mass[i..], mass_left);
-        if run >= MIN_GROUP {
-            let group = &mass[i..i + run];
-            let group_mass: u64 = group.iter().sum();
-            if group_mass <= OWNER_LIMIT {
-                let x = conditional(rng, n_left, group_mass, mass_left);
-                spread_by_picks(rng, x, group, group_mass, &mut out[i..i + run], owner);
-                n_left -= x;
-                mass_left -= group_mass;
-                i += run;
-                continue;
-            }
+        if run < MIN_GROUP {
+            break;
         }
-        let x = conditional(rng, n_left, mass[i], mass_left);
-        out[i] = x;
+        let group = &mass[i..i + run];
+        let group_mass: u64 = group.iter().sum();
+        if group_mass <= OWNER_LIMIT {
+            let x = conditional(rng, n_left, group_mass, mass_left);
+            spread_by_picks(rng, x, group, group_mass, &mut out[i..i + run], owner);
+            n_left -= x;
+            mass_left -= group_mass;
+            i += run;
+        } else {
+            let x = conditional(rng, n_left, mass[i], mass_left);
+            out[i] = x;
+            n_left -= x;
+            mass_left -= mass[i];
+            i += 1;
+        }
+    }
+    // No group starts here: the remaining atoms (larger ones, as callers sort) one draw each.
+    for (slot, &m) in out[i..].iter_mut().zip(&mass[i..]) {
+        let x = conditional(rng, n_left, m, mass_left);
+        *slot = x;
         n_left -= x;
-        mass_left -= mass[i];
-        i += 1;
+        mass_left -= m;
     }
 }
 
