@@ -195,7 +195,7 @@ def make_collapse_case(replicates: int) -> Case:
     def check() -> tuple[str, float, float, float]:
         return "mean collapse time", *compare(last["numpy"], last["library"])
 
-    return Case("1 run to total collapse", replicates, 4.0, run_numpy, run_library, check)
+    return Case("1 run to total collapse", replicates, 6.0, run_numpy, run_library, check)
 
 
 def make_simulate_case(replicates: int) -> Case:
