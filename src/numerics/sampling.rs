@@ -290,15 +290,15 @@ fn stirling_tail(k: f64) -> f64 {
 /// Largest n for which [`FixedBinomial`] builds tables (each up to ~20 sd wide: a few MB).
 pub const MAX_FIXED_N: u64 = 4096;
 /// Probabilities below this stay out of an alias table; their total mass becomes one tail bin.
-const TABLE_CUTOFF: f64 = 1e-20;
+const TABLE_CUTOFF: f64 = 1e-14;
 
 /// Binomial(n, j / n) for one fixed n and any j in 0..=n, from an alias table per j built on
 /// first use (thread-safe; the tables depend only on (n, j), so results do not depend on which
 /// thread builds them). Under Replace every generation's first draw, and the only draw of the
 /// two-atom endgame, has this form with n = D, and a table draw costs a fraction of a BTRS draw.
 /// Exact up to floating-point rounding, like every sampler driven by 53-bit uniforms: the alias
-/// table holds every outcome of probability at least 1e-20, and one extra bin holds the rest,
-/// from which a draw is made by rejection (binomial draws until one falls outside the table).
+/// table holds every outcome of probability at least 1e-14, and one extra bin holds the rest,
+/// whose outcomes are drawn by inversion outward from the table's edges.
 #[derive(Debug)]
 pub struct FixedBinomial {
     n: u64,
@@ -354,23 +354,28 @@ impl FixedBinomial {
         let table = self.tables[j as usize].get_or_init(|| AliasTable::binomial(n, p));
         match table.sample(rng) {
             Some(k) => k,
-            None => loop {
-                let k = btrs_or_inversion(rng, n, p, Some((j, n)));
-                if k < table.lo || k >= table.lo + table.len() {
-                    return k;
-                }
-            },
+            None => table.sample_tail(rng),
         }
     }
 }
 
-/// Walker's alias table over lo..lo + len, plus an optional tail bin (sampled as `None`).
+/// Walker's alias table over lo..lo + len, plus an optional tail bin (sampled as `None`) whose
+/// outcomes [`AliasTable::sample_tail`] draws exactly.
 #[derive(Debug)]
 struct AliasTable {
     lo: u64,
     prob: Vec<f64>,
     alias: Vec<u32>,
     has_tail: bool,
+    /// The binomial's n and odds p / q, for the tails' ratio recursion.
+    n: u64,
+    odds: f64,
+    /// Probabilities of the tails below `lo` and above the table, and of their first outcomes
+    /// (lo - 1 and lo + len).
+    tail_below: f64,
+    tail_above: f64,
+    first_below: f64,
+    first_above: f64,
 }
 
 impl AliasTable {
@@ -386,23 +391,31 @@ impl AliasTable {
         for k in (0..mode).rev() {
             ln_f[k as usize] = ln_f[k as usize + 1] - ln_int(n - k) + ln_int(k + 1) - ln_odds;
         }
-        let f: Vec<f64> = ln_f.iter().map(|l| l.exp()).collect();
-        let total: f64 = f.iter().sum();
-        let keep = |k: &u64| f[*k as usize] / total >= TABLE_CUTOFF;
+        let total: f64 = ln_f.iter().map(|l| l.exp()).sum();
+        let f: Vec<f64> = ln_f.iter().map(|l| l.exp() / total).collect();
+        let keep = |k: &u64| f[*k as usize] >= TABLE_CUTOFF;
         let lo = (0..=n).find(keep).unwrap_or(mode);
         let hi = (0..=n).rev().find(keep).unwrap_or(mode);
-        let mut weights: Vec<f64> = (lo..=hi).map(|k| f[k as usize] / total).collect();
-        let tail = 1.0 - weights.iter().sum::<f64>();
-        let has_tail = tail > 0.0 && (lo > 0 || hi < n);
+        let tail_below: f64 = f[..lo as usize].iter().sum();
+        let tail_above: f64 = f[hi as usize + 1..].iter().sum();
+        let mut weights: Vec<f64> = f[lo as usize..=hi as usize].to_vec();
+        let has_tail = tail_below + tail_above > 0.0;
         if has_tail {
-            weights.push(tail);
+            weights.push(tail_below + tail_above);
         }
         let (prob, alias) = walker_vose(&weights);
+        let at = |k: Option<u64>| k.map_or(0.0, |k| f[k as usize]);
         Self {
             lo,
             prob,
             alias,
             has_tail,
+            n,
+            odds: p / (1.0 - p),
+            tail_below,
+            tail_above,
+            first_below: at(lo.checked_sub(1)),
+            first_above: at((hi < n).then_some(hi + 1)),
         }
     }
 
@@ -423,6 +436,45 @@ impl AliasTable {
             self.alias[i] as usize
         };
         (bin < self.len() as usize).then(|| self.lo + bin as u64)
+    }
+
+    /// An outcome of the tails, with its probability given the tails: inversion outward from
+    /// the table's edges, f(k - 1) / f(k) = k / (n - k + 1) q / p below and
+    /// f(k + 1) / f(k) = (n - k) / (k + 1) p / q above. A uniform that rounding leaves past
+    /// the last outcome is drawn again.
+    fn sample_tail<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        let n = self.n;
+        loop {
+            let mut v = rng.random::<f64>() * (self.tail_below + self.tail_above);
+            if v < self.tail_below {
+                let (mut k, mut f) = (self.lo - 1, self.first_below);
+                loop {
+                    if v < f {
+                        return k;
+                    }
+                    v -= f;
+                    if k == 0 {
+                        break;
+                    }
+                    f *= float(k) / float(n - k + 1) / self.odds;
+                    k -= 1;
+                }
+            } else if self.tail_above > 0.0 {
+                v -= self.tail_below;
+                let (mut k, mut f) = (self.lo + self.len(), self.first_above);
+                loop {
+                    if v < f {
+                        return k;
+                    }
+                    v -= f;
+                    if k == n {
+                        break;
+                    }
+                    f *= float(n - k) / float(k + 1) * self.odds;
+                    k += 1;
+                }
+            }
+        }
     }
 }
 
@@ -1283,6 +1335,72 @@ mod fixed_tests {
             pmf *= (n - k) as f64 / (k + 1) as f64 * p / (1.0 - p);
         }
         let tail: f64 = if table.has_tail { got[bins - 1] } else { 0.0 };
-        assert!(tail < 1e-18);
+        let outside: f64 = (0..table.lo)
+            .chain(table.lo + table.len()..=n)
+            .map(pmf_at)
+            .sum();
+        assert!(
+            (tail - outside).abs() <= 1e-12 * outside + 1e-300,
+            "{tail} vs {outside}"
+        );
+        assert!(tail < 1e-12);
+    }
+
+    /// Binomial(40, 0.3)'s pmf.
+    fn pmf_at(k: u64) -> f64 {
+        let (n, p) = (40u64, 0.3f64);
+        let mut f = (1.0 - p).powi(40);
+        for j in 0..k {
+            f *= (n - j) as f64 / (j + 1) as f64 * p / (1.0 - p);
+        }
+        f
+    }
+
+    #[test]
+    fn tail_draws_follow_the_law_given_the_tail() {
+        // Binomial(400, 0.3) leaves out 0..lo and lo + len..=400; a tail draw is outcome k with
+        // probability f(k) / (tail mass): chi-square over the outcomes with enough expected
+        // draws (pooling the rest), and no draw inside the table
+        let (n, p) = (400u64, 0.3f64);
+        let pmf = |k: u64| {
+            (ln_factorial(n) - ln_factorial(k) - ln_factorial(n - k)
+                + k as f64 * p.ln()
+                + (n - k) as f64 * (1.0 - p).ln())
+            .exp()
+        };
+        let table = AliasTable::binomial(n, p);
+        assert!(table.has_tail && table.lo > 0 && table.lo + table.len() <= n);
+        let outside: Vec<u64> = (0..table.lo).chain(table.lo + table.len()..=n).collect();
+        let mass: f64 = outside.iter().map(|&k| pmf(k)).sum();
+        assert!((mass - (table.tail_below + table.tail_above)).abs() < 1e-9 * mass);
+        let mut rng = replicate_rng(&key_from_words([6, 6, 6, 6]), 0);
+        let draws = 200_000u32;
+        let mut counts = std::collections::HashMap::new();
+        for _ in 0..draws {
+            let k = table.sample_tail(&mut rng);
+            assert!(outside.contains(&k), "tail draw {k} inside the table");
+            *counts.entry(k).or_insert(0u32) += 1;
+        }
+        let (mut chi2, mut cells, mut rest_expected, mut rest_seen) = (0.0, 0, 0.0, 0.0);
+        for &k in &outside {
+            let expected = pmf(k) / mass * f64::from(draws);
+            let seen = f64::from(*counts.get(&k).unwrap_or(&0));
+            if expected >= 5.0 {
+                chi2 += (seen - expected).powi(2) / expected;
+                cells += 1;
+            } else {
+                rest_expected += expected;
+                rest_seen += seen;
+            }
+        }
+        if rest_expected > 0.0 {
+            chi2 += (rest_seen - rest_expected).powi(2) / rest_expected.max(1.0);
+            cells += 1;
+        }
+        let df = f64::from(cells - 1);
+        assert!(
+            chi2 < df + 5.0 * (2.0 * df).sqrt() + 5.0,
+            "chi2 {chi2} over {cells} cells"
+        );
     }
 }
