@@ -9,36 +9,62 @@ use std::sync::OnceLock;
 /// Integers below this come from the table (32 KiB, cache-resident).
 pub const TABLE_SIZE: u64 = 4096;
 
+/// The tables: ln k and ln k! for k < [`TABLE_SIZE`]. A sampler that needs several entries
+/// takes the tables once ([`tables`]) instead of checking their initialisation per entry.
+#[derive(Debug)]
+pub struct Tables {
+    ln: Vec<f64>,
+    ln_factorial: Vec<f64>,
+}
+
+impl Tables {
+    /// ln(k) for an integer k >= 1 (ln 0 = -inf).
+    #[inline]
+    pub fn ln(&self, k: u64) -> f64 {
+        if k < TABLE_SIZE {
+            self.ln[k as usize]
+        } else {
+            (k as f64).ln()
+        }
+    }
+
+    /// ln(k!) for k < [`TABLE_SIZE`].
+    #[inline]
+    pub fn ln_factorial(&self, k: u64) -> f64 {
+        self.ln_factorial[k as usize]
+    }
+}
+
+/// The tables, built on first use.
+#[inline]
+pub fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let ln: Vec<f64> = (0..TABLE_SIZE).map(|k| (k as f64).ln()).collect();
+        // ln k! by Kahan summation: ln(4095!) ~ 3e4 to within an ulp or two.
+        let (mut sum, mut carry) = (0.0_f64, 0.0_f64);
+        let mut ln_factorial = vec![0.0; TABLE_SIZE as usize];
+        for i in 1..TABLE_SIZE {
+            let y = (i as f64).ln() - carry;
+            let t = sum + y;
+            carry = (t - sum) - y;
+            sum = t;
+            ln_factorial[i as usize] = sum;
+        }
+        Tables { ln, ln_factorial }
+    })
+}
+
 /// ln(k) for an integer k >= 1 (ln 0 = -inf).
 #[inline]
 pub fn ln_int(k: u64) -> f64 {
-    static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| (0..TABLE_SIZE).map(|k| (k as f64).ln()).collect());
-    if k < TABLE_SIZE {
-        table[k as usize]
-    } else {
-        (k as f64).ln()
-    }
+    tables().ln(k)
 }
 
 /// ln(k!) for k < [`TABLE_SIZE`], from a table of compensated sums of `ln_int`.
 #[inline]
 pub fn ln_factorial(k: u64) -> f64 {
-    static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let (mut sum, mut carry) = (0.0_f64, 0.0_f64);
-        let mut out = vec![0.0; TABLE_SIZE as usize];
-        for i in 1..TABLE_SIZE {
-            // Kahan summation keeps ln(4095!) ~ 3e4 to within an ulp or two.
-            let y = (i as f64).ln() - carry;
-            let t = sum + y;
-            carry = (t - sum) - y;
-            sum = t;
-            out[i as usize] = sum;
-        }
-        out
-    });
-    table[k as usize]
+    tables().ln_factorial(k)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use rand::{Rng, RngExt};
 
 use crate::engine::rng::{fast_rng, RootKey};
 use crate::error::{invalid, SimResult};
-use crate::numerics::lnint::{ln_factorial, ln_int, TABLE_SIZE};
+use crate::numerics::lnint::{ln_int, tables, Tables, TABLE_SIZE};
 use crate::numerics::{float, whole};
 
 /// Below this mean (n min(p, 1-p)) a binomial is drawn by inversion, from it on by BTRS (valid
@@ -58,21 +58,15 @@ fn binomial_ratio<R: Rng + ?Sized>(rng: &mut R, n: u64, num: u64, den: u64) -> u
     }
 }
 
-/// ln p, from the table when p = small / den with `den` in it.
+/// (ln p, ln(1 - p)), from the tables when p = small / den with `den` in them.
 #[inline]
-fn ln_p(p: f64, ratio: Option<(u64, u64)>) -> f64 {
+fn ln_p_q(t: &Tables, p: f64, ratio: Option<(u64, u64)>) -> (f64, f64) {
     match ratio {
-        Some((small, den)) if den < TABLE_SIZE => ln_int(small) - ln_int(den),
-        _ => p.ln(),
-    }
-}
-
-/// ln(1 - p), from the table when p = small / den with `den` in it.
-#[inline]
-fn ln_q(p: f64, ratio: Option<(u64, u64)>) -> f64 {
-    match ratio {
-        Some((small, den)) if den < TABLE_SIZE => ln_int(den - small) - ln_int(den),
-        _ => (-p).ln_1p(),
+        Some((small, den)) if den < TABLE_SIZE => {
+            let ln_den = t.ln(den);
+            (t.ln(small) - ln_den, t.ln(den - small) - ln_den)
+        }
+        _ => (p.ln(), (-p).ln_1p()),
     }
 }
 
@@ -118,10 +112,12 @@ fn btrs_or_inversion<R: Rng + ?Sized>(
 /// rounding leaves beyond the total (probability ~1e-12) is drawn again.
 fn mode_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>) -> u64 {
     debug_assert!(n < TABLE_SIZE);
-    let (lp, lq) = (ln_p(p, ratio), ln_q(p, ratio));
+    let t = tables();
+    let (lp, lq) = ln_p_q(t, p, ratio);
     let m = whole(float(n + 1) * p).min(n);
-    let ln_f_m =
-        ln_factorial(n) - ln_factorial(m) - ln_factorial(n - m) + float(m) * lp + float(n - m) * lq;
+    let ln_f_m = t.ln_factorial(n) - t.ln_factorial(m) - t.ln_factorial(n - m)
+        + float(m) * lp
+        + float(n - m) * lq;
     let f_m = ln_f_m.exp();
     let odds = match ratio {
         Some((small, den)) => float(small) / float(den - small),
@@ -170,7 +166,7 @@ fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u
     let q = 1.0 - p;
     let s = p / q;
     let a = (float(n) + 1.0) * s;
-    let r0 = (float(n) * ln_q(p, ratio)).exp();
+    let r0 = (float(n) * ln_p_q(tables(), p, ratio).1).exp();
     'draw: loop {
         let mut u: f64 = rng.random();
         let mut r = r0;
@@ -194,6 +190,7 @@ fn inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u
 /// `rand_distr`'s BTPE spends most of its time on set-up. The squeeze accepts without a
 /// logarithm about half the proposals at n p = 20 and most of them for large n p.
 fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>) -> u64 {
+    let t = tables();
     let nf = float(n);
     let q = 1.0 - p;
     let spq = (nf * p * q).sqrt();
@@ -219,10 +216,11 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>)
         // series with exact tails for small arguments.
         let k = whole(kf);
         let (alpha, ln_r, m, at_mode) = *slow.get_or_insert_with(|| {
-            let ln_r = ln_p(p, ratio) - ln_q(p, ratio);
+            let (lp, lq) = ln_p_q(t, p, ratio);
+            let ln_r = lp - lq;
             let m = whole(((nf + 1.0) * p).floor());
             let at_mode = if n < TABLE_SIZE {
-                ln_factorial(m) + ln_factorial(n - m)
+                t.ln_factorial(m) + t.ln_factorial(n - m)
             } else {
                 stirling_tail(float(m)) + stirling_tail(float(n - m))
             };
@@ -230,7 +228,7 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, ratio: Option<(u64, u64)>)
         });
         let w = v * alpha / (a / (us * us) + b);
         let bound = if n < TABLE_SIZE {
-            at_mode - ln_factorial(k) - ln_factorial(n - k) + (kf - float(m)) * ln_r
+            at_mode - t.ln_factorial(k) - t.ln_factorial(n - k) + (kf - float(m)) * ln_r
         } else {
             // ln f(k) / f(m) by Stirling's formula, arranged so that no large logarithm is
             // multiplied by a large count (that lost the acceptance test's precision, and so
@@ -1287,6 +1285,7 @@ mod tests {
 mod fixed_tests {
     use super::*;
     use crate::engine::rng::{key_from_words, replicate_rng};
+    use crate::numerics::lnint::ln_factorial;
 
     #[test]
     fn alias_tables_reproduce_the_binomial_moments_and_tails() {
