@@ -212,3 +212,6 @@ def test_the_chains_draws_have_the_binomial_law_and_refuse_bad_parameters():
         mc._core.conditional_binomials(one, one * 3, one, (0, 0, 0, 0))
     with pytest.raises(ValueError, match="same length"):
         mc._core.conditional_binomials(one, one[:1], one, (0, 0, 0, 0))
+    huge = np.full(2, 2**63 + 5, np.uint64)
+    with pytest.raises(ValueError, match="mass_left: each entry must be at most 2\\^62"):
+        mc._core.conditional_binomials(one * 1000, one * (3 << 61), huge, (0, 0, 0, 0))

@@ -1,12 +1,15 @@
-//! Exact discrete samplers: binomials (BTRS, or inversion for small means), alias tables for
-//! Binomial(n, j/n), and the multinomial and multivariate hypergeometric draws built from them.
+//! Exact discrete samplers: binomials (inversion from 0 or from the mode, or BTRS), alias tables
+//! for Binomial(n, j/n), and the multinomial and multivariate hypergeometric draws built from
+//! them.
 //!
 //! A multinomial is drawn as a chain of conditional binomials: atom i gets
 //! `Binomial(n_left, c_i / mass_left)`. Masses are integers, so the chain has no floating drift and
 //! the last atom with mass takes what is left without a draw; the chain stops as soon as nothing
-//! is left to place. Callers sort atoms by increasing mass, so that the largest atom is the free
-//! one and the small atoms stand together, where they are drawn as a group. Every draw is O(1) in `n` (BTRS),
-//! so sample sizes up to 10^12 and beyond cost the same as small ones.
+//! is left to place. The order of the atoms never changes the law, only the cost: Replace's
+//! chain puts the largest atom last (the free one) and, from eight survivors on, sorts them by
+//! increasing mass, so that the small atoms stand together at the front, where they are drawn
+//! as a group. Large means cost no more than small ones (BTRS), so sample sizes of 10^12 and
+//! beyond cost the same as small ones.
 
 use rand::{Rng, RngExt};
 
@@ -514,11 +517,12 @@ const OWNER_LIMIT: u64 = 1 << 20;
 /// is scratch space.
 ///
 /// A run of at least `MIN_GROUP` adjacent atoms that are cheaper to fill by picking items one by
-/// one than by a binomial each (small atoms: the callers sort by mass, so they stand together at
+/// one than by a binomial each (small atoms: where a caller sorts by mass, they stand together at
 /// the front) takes one binomial draw for the whole run, and its items then pick their atoms in
 /// proportion to mass. Exact: given the run's total, its atoms' counts are multinomial with
 /// probabilities proportional to their masses. Groups are looked for only until an atom starts
-/// none; the atoms after it (larger ones, as the callers sort) take one binomial each.
+/// none; the atoms after it (larger ones, where the caller sorts) take one binomial each, which
+/// in any order is exact and, in an unsorted chain, at most misses a later group's saving.
 pub fn multinomial<R: Rng + ?Sized>(
     rng: &mut R,
     n: u64,
@@ -706,6 +710,15 @@ pub fn conditional_draws(
             format!(
                 "each entry must be at most 2^62; entry {i} is {}",
                 n_left[i]
+            ),
+        ));
+    }
+    if let Some(i) = mass_left.iter().position(|&m| m > 1 << 62) {
+        return Err(invalid(
+            "mass_left",
+            format!(
+                "each entry must be at most 2^62 (the most a pool holds); entry {i} is {}",
+                mass_left[i]
             ),
         ));
     }
@@ -901,10 +914,8 @@ mod tests {
         logs.iter().map(|l| l.exp() / total).collect()
     }
 
-    /// Chi-square goodness of fit of `draws` Binomial(n, p) samples over a +-6 sd window
-    /// (cells with expected counts below 5 pooled), against df + 6 sqrt(2 df).
-    /// Chi-square goodness of fit of `draws` Binomial(n, p) samples from `binomial`, and from
-    /// `binomial_ratio` when p = num / den is given as integers.
+    /// Chi-square goodness of fit of `draws` Binomial(n, p) samples from `binomial` over a +-6 sd
+    /// window (cells with expected counts below 5 pooled), against df + 6 sqrt(2 df).
     fn check_binomial(n: u64, p: f64, draws: u32) {
         check_sampler(n, p, draws, |rng| binomial(rng, n, p));
     }

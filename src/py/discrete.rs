@@ -110,6 +110,6 @@ pub fn conditional_binomials<'py>(
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
     let key = key_from_words(key_words);
     let (n_left, mass, mass_left) = (n_left.as_slice()?, mass.as_slice()?, mass_left.as_slice()?);
-    let out = sampling::conditional_draws(&key, n_left, mass, mass_left)?;
+    let out = py.detach(|| sampling::conditional_draws(&key, n_left, mass, mass_left))?;
     Ok(PyArray1::from_vec(py, out))
 }

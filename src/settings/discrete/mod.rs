@@ -304,7 +304,8 @@ impl<'a> Chain<'a> {
     }
 
     /// Replace's step for a model with at least two atoms: draw D items, drop the atoms that
-    /// got none, keep the rest sorted.
+    /// got none, and order the rest for the next draw (the largest last; from eight on, all by
+    /// increasing count).
     fn resample_replace<R: Rng>(&mut self, rng: &mut R) {
         let d = self.setting.samples;
         let len = self.atoms.len();
