@@ -704,23 +704,17 @@ pub fn conditional_draws(
             ),
         ));
     }
-    if let Some(i) = n_left.iter().position(|&n| n > 1 << 62) {
-        return Err(invalid(
-            "n_left",
-            format!(
-                "each entry must be at most 2^62; entry {i} is {}",
-                n_left[i]
-            ),
-        ));
-    }
-    if let Some(i) = mass_left.iter().position(|&m| m > 1 << 62) {
-        return Err(invalid(
-            "mass_left",
-            format!(
-                "each entry must be at most 2^62 (the most a pool holds); entry {i} is {}",
-                mass_left[i]
-            ),
-        ));
+    // counts and pools here never pass 2^62 (the samplers' arithmetic relies on it)
+    for (name, values) in [("n_left", n_left), ("mass_left", mass_left)] {
+        if let Some(i) = values.iter().position(|&v| v > 1 << 62) {
+            return Err(invalid(
+                name,
+                format!(
+                    "each entry must be at most 2^62; entry {i} is {}",
+                    values[i]
+                ),
+            ));
+        }
     }
     let mut rng = fast_rng(key, 0);
     Ok((0..n_left.len())
