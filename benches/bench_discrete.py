@@ -131,8 +131,8 @@ def chain_draw_parameters(
     except the last atom with items left (it takes the rest). Returns the draws per replicate
     and their (n_left, c, mass_left) as rows of a uint64 array."""
     counts = rng.multinomial(d, np.full(k, 1.0 / k), size=replicates)  # generation 1
-    triples, draws = [], 0
-    while counts.size:
+    triples, draws, kept = [], 0, 0
+    while True:
         counts = counts[counts.max(axis=1) < d]  # drop collapsed replicates
         if not counts.size:
             break
@@ -146,8 +146,9 @@ def chain_draw_parameters(
         last = counts.shape[1] - 1
         drawn = (counts > 0) & (n_left > 0) & (np.arange(counts.shape[1]) < last)
         draws += int(drawn.sum())
-        if sum(len(t) for t in triples) < 2_000_000:
+        if kept < 2_000_000:  # enough to time; the count above covers every draw
             triples.append(np.stack([n_left[drawn], counts[drawn], mass_left[drawn]], axis=1))
+            kept += len(triples[-1])
         counts = nxt
     return draws / replicates, np.concatenate(triples).astype(np.uint64)
 

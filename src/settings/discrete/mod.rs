@@ -431,13 +431,12 @@ impl<'a> Chain<'a> {
 
 /// Position of the largest count (the last of equal ones).
 fn largest_position(counts: &[u64]) -> usize {
-    let mut best = 0;
-    for (i, &c) in counts.iter().enumerate() {
-        if c >= counts[best] {
-            best = i;
-        }
-    }
-    best
+    // `max_by_key` returns the last of equal maxima
+    counts
+        .iter()
+        .enumerate()
+        .max_by_key(|&(_, &c)| c)
+        .map_or(0, |(i, _)| i)
 }
 
 fn count_nonzero(counts: &[u64]) -> usize {
