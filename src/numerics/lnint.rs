@@ -1,20 +1,22 @@
-//! Natural logarithms of non-negative integers, by table for small ones.
+//! Natural logarithms of non-negative integers, by table for small ones (and the reciprocals
+//! that the binomial samplers' walks multiply by).
 //!
 //! Counts of a few thousand and below dominate both the metrics of long-tailed distributions and
 //! the acceptance test of the binomial sampler, and a table lookup there is several times cheaper
-//! than `ln`.
+//! than `ln` (and than a division, in a walk over outcomes).
 
 use std::sync::OnceLock;
 
-/// Integers below this come from the table (32 KiB, cache-resident).
+/// Integers below this come from the tables (32 KiB each).
 pub const TABLE_SIZE: u64 = 4096;
 
-/// The tables: ln k and ln k! for k < [`TABLE_SIZE`]. A sampler that needs several entries
+/// The tables: ln k, ln k! and 1 / k for k < [`TABLE_SIZE`]. A sampler that needs several entries
 /// takes the tables once ([`tables`]) instead of checking their initialisation per entry.
 #[derive(Debug)]
 pub struct Tables {
     ln: Vec<f64>,
     ln_factorial: Vec<f64>,
+    inverse: Vec<f64>,
 }
 
 impl Tables {
@@ -26,6 +28,12 @@ impl Tables {
         } else {
             (k as f64).ln()
         }
+    }
+
+    /// The table of 1 / k for k < [`TABLE_SIZE`] (entry 0 is infinite), for loops that walk it.
+    #[inline]
+    pub fn inverses(&self) -> &[f64] {
+        &self.inverse
     }
 
     /// ln(k!) for k < [`TABLE_SIZE`].
@@ -51,7 +59,12 @@ pub fn tables() -> &'static Tables {
             sum = t;
             ln_factorial[i as usize] = sum;
         }
-        Tables { ln, ln_factorial }
+        let inverse = (0..TABLE_SIZE).map(|k| 1.0 / k as f64).collect();
+        Tables {
+            ln,
+            ln_factorial,
+            inverse,
+        }
     })
 }
 
