@@ -25,11 +25,10 @@ const BTRS_MIN_MEAN: f64 = 20.0;
 /// `MODE_MAX_VARIANCE` are drawn by inversion from the mode, whose cost grows with the standard
 /// deviation (about 1.6 sd steps, each a multiplication by a tabled 1/k) instead of the mean.
 /// Timed alone at one (n, p), it beats BTRS below a variance of about 100 (30 against 37 ns at
-/// mean 10); in the chain of conditional binomials, whose (n, p) changes every draw and makes
-/// BTRS's acceptance test hard to predict, a cut at 200 instead of 100 made case 1 of
-/// `benches/bench_discrete.py` 3.5% faster.
+/// mean 10). In the chain (case 1 of `benches/bench_discrete.py`, 20,000 replicates, so that
+/// the runs' mean lengths agree to about 0.4%) cuts at 100 and 200 cost the same.
 const MODE_MIN_MEAN: f64 = 4.0;
-const MODE_MAX_VARIANCE: f64 = 200.0;
+const MODE_MAX_VARIANCE: f64 = 100.0;
 
 /// One binomial draw. `p` must lie in [0, 1]; the callers guarantee it.
 #[inline]
