@@ -6,7 +6,12 @@ Cases (both under Replace, i.e. Wright-Fisher resampling: each generation's coun
 Multinomial(D, counts / D) of the previous generation's counts):
 
 1. "run to total collapse": uniform weights over K = 100 atoms, D = 1,000 samples per generation,
-   2,000 replicates, each run until one atom holds all the mass (``mc.collapse_times``).
+   2,000 replicates, each run until one atom holds all the mass (``mc.collapse_times``). A
+   replicate's cost grows with its collapse time T, whose standard deviation is about 0.55 E[T],
+   so a run's work is its expected work only to about 1.2% (one standard error of its mean T):
+   the details show each implementation's mean T beside the exact E[T]. (More replicates would
+   shrink that, but they also make numpy's per-generation Python overhead a smaller share: at
+   10,000 its rate rises by 5-8%.)
 2. "simulate with entropy and support": Zipf weights p_i ~ 1/i over K = 10,000 atoms,
    D = 100,000, 100 iterations, 200 replicates, recording the entropy (nats) and support size of
    every replicate at every iteration 0..100 (``mc.simulate``).
@@ -60,6 +65,7 @@ class Case:
     run_numpy: Callable[[int], None]  # (replicates)
     run_library: Callable[[int, int], None]  # (replicates, threads)
     check: Callable[[], tuple[str, float, float, float]]  # compares the latest runs
+    exact: float | None = None  # the exact expectation of what `check` compares, if known
 
 
 # --- numpy baseline ---------------------------------------------------------------------------
@@ -191,12 +197,14 @@ def collapse_runs(
 
 
 def make_collapse_case(replicates: int) -> Case:
-    run_numpy, run_library, last = collapse_runs(100, 1000)
+    k, d = 100, 1000
+    run_numpy, run_library, last = collapse_runs(k, d)
 
     def check() -> tuple[str, float, float, float]:
         return "mean collapse time", *compare(last["numpy"], last["library"])
 
-    return Case("1 run to total collapse", replicates, 6.0, run_numpy, run_library, check)
+    exact = mc.theory.expected_collapse_time(mc.Discrete(weights=np.ones(k), samples=d))
+    return Case("1 run to total collapse", replicates, 6.0, run_numpy, run_library, check, exact)
 
 
 def make_simulate_case(replicates: int) -> Case:
@@ -307,6 +315,12 @@ def main() -> None:
             f"{case.name} ({case.replicates:,} replicates): {runs}\n"
             f"    {what}: numpy {m_np:.4f}, library {m_lib:.4f} ({z:.2f} SE apart, {status})"
         )
+        if case.exact is not None:
+            off = ", ".join(
+                f"{name} {m / case.exact - 1:+.2%}"
+                for name, m in [("numpy", m_np), ("library", m_lib)]
+            )
+            details.append(f"    exact {case.exact:.4f}; the runs' means are off it by {off}")
     details.append(
         f"case 1 draw limit: {per_replicate:,.0f} conditional binomial draws per replicate "
         f"x {cost * 1e9:.1f} ns per draw = {limit:,.0f} replicates/s per core"
