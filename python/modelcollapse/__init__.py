@@ -6,7 +6,7 @@ from ._core import __version__
 from ._profile import Profile, profile, profile_runs
 from .logged import LoggedRun, read_runs
 from .models import Context, Model, ModelError
-from .paradigms import Accumulate, AccumulateSubsample, MixReal, Replace
+from .paradigms import Accumulate, AccumulateSubsample, FreshReal, MixReal, Replace
 from .passage import first_passage
 from .settings import KDE, Discrete, Gaussian, GaussianMixture, LinearRegression
 from .simulate import CollapseTimes, Run, collapse_times, simulate
@@ -19,6 +19,7 @@ __all__ = [
     "CollapseTimes",
     "Context",
     "Discrete",
+    "FreshReal",
     "Gaussian",
     "GaussianMixture",
     "LinearRegression",

@@ -26,6 +26,10 @@ model. With ``samples`` = n per generation and N real items:
   carrying their real labels and the others synthetic labels.) ``fraction=1`` with N = n fits
   every model to the real data.
 
+* ``FreshReal(fraction, weight=None)`` — every training set holds r = ``round(fraction * n)``
+  real items drawn afresh from the real distribution each generation and n - r synthetic items
+  from the current model; ``weight=w`` gives the real part total weight w in the fit.
+
 Sizes are rounded half up. src/engine/paradigm.rs, and each setting's ``step`` in
 src/settings/ (discrete/, gaussian.rs, regression.rs, kde.rs), and for ``mc.Model``
 python/modelcollapse/models/_loop.py, implement these rules.
@@ -114,8 +118,45 @@ class MixReal:
         )
 
 
-Paradigm = Replace | Accumulate | AccumulateSubsample | MixReal
-PARADIGMS = (Replace, Accumulate, AccumulateSubsample, MixReal)
+@dataclass(frozen=True)
+class FreshReal:
+    """Train on a share ``fraction`` of real data drawn afresh every generation, the rest fresh
+    synthetic data, optionally weighted.
+
+    Every training set from generation 2 on holds r = ``round(fraction * samples)`` real items
+    drawn anew from the real distribution (not from the fixed real pool that MixReal reuses) and
+    ``samples`` - r items drawn from the current model. Generation 1 is fit to the real data, as
+    under every paradigm.
+
+    ``weight=None`` counts every item once. ``weight=w`` gives the real part total weight w and
+    the synthetic part 1 - w in the fit, whatever their sizes: a weighted mean and covariance
+    (``mc.Gaussian``: the covariance has the reliability-weight correction for the unbiased fit,
+    1 / (1 - sum of squared item weights), and none for the MLE), or a mixture w (real counts / r)
+    + (1 - w) (synthetic counts / (n - r)) (``mc.Discrete``). A weight needs both parts
+    (0 < r < samples). He et al. (2025) give the weight that minimises the stationary error of
+    the mean, ``mc.theory.optimal_real_weight(r / (samples - r))``.
+
+    Needs a real distribution to draw from: ``mc.Discrete`` draws from its weights (or the
+    proportions of its counts), ``mc.Gaussian`` from N(mean, cov), ``mc.KDE`` from its mixture,
+    ``mc.LinearRegression`` gives a fresh uniform subset of r design rows fresh real labels.
+    Not yet available: a weight for ``mc.LinearRegression`` and ``mc.KDE``, and ``mc.Model``.
+    """
+
+    fraction: float
+    weight: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "fraction", _checks.real("fraction", self.fraction, minimum=0.0, maximum=1.0)
+        )
+        if self.weight is not None:
+            object.__setattr__(
+                self, "weight", _checks.real("weight", self.weight, minimum=0.0, maximum=1.0)
+            )
+
+
+Paradigm = Replace | Accumulate | AccumulateSubsample | MixReal | FreshReal
+PARADIGMS = (Replace, Accumulate, AccumulateSubsample, MixReal, FreshReal)
 
 
 def check_paradigm(paradigm: object) -> Paradigm:

@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from . import _checks
-from .paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
+from .paradigms import Accumulate, AccumulateSubsample, FreshReal, MixReal, Paradigm, Replace
 from .settings import KDE, Discrete, Gaussian, LinearRegression, Setting, check_setting
 
 __all__ = [
@@ -111,7 +111,25 @@ def paradigms_for(setting: Setting) -> st.SearchStrategy[Paradigm]:
         st.builds(Accumulate, growth),
         st.builds(AccumulateSubsample, st.integers(low, real + n)),
         st.builds(MixReal, st.floats(0.0, min(1.0, real / n))),
+        _fresh_real(setting, low),
     )
+
+
+@st.composite
+def _fresh_real(draw: st.DrawFn, setting: Setting, low: int) -> FreshReal:
+    """FreshReal for `setting`: weighted where the setting takes a weight (Discrete, Gaussian),
+    with both parts present and an effective training size of at least `low`."""
+    n = setting.samples
+    weighs = isinstance(setting, (Discrete, Gaussian)) and n >= 2
+    if not (weighs and draw(st.booleans())):
+        return FreshReal(draw(st.floats(0.0, 1.0)))
+    r = draw(st.integers(1, n - 1))
+    s = n - r
+    weight = draw(st.floats(0.0, 1.0))
+    if 1 / (weight * weight / r + (1 - weight) ** 2 / s) < low:
+        weight = r / n  # every item counts once: the effective size is n
+    # a fraction that rounds (half up) to r real items
+    return FreshReal((r - 0.25) / n, weight)
 
 
 @st.composite

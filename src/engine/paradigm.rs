@@ -3,9 +3,10 @@
 //! are in items (samples, points, label vectors), already rounded by the caller.
 
 use crate::error::{invalid, SimResult};
+use crate::numerics::float;
 
 /// Which data the next model trains on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Paradigm {
     /// Only the newest synthetic sample of `samples` items.
     Replace,
@@ -26,6 +27,15 @@ pub enum Paradigm {
         /// Real items in every training set (round(fraction x samples)).
         real_per_generation: u64,
     },
+    /// `real_per_generation` items drawn afresh from the real distribution every generation plus
+    /// `samples - real_per_generation` synthetic items. With a `weight` w the fit gives the real
+    /// part total weight w and the synthetic part 1 - w; without one every item counts once.
+    FreshReal {
+        /// Fresh real items in every training set (round(fraction x samples)).
+        real_per_generation: u64,
+        /// The real part's total weight in the fit, in [0, 1].
+        weight: Option<f64>,
+    },
 }
 
 /// What the paradigm check needs to know of a setting's data.
@@ -35,7 +45,8 @@ pub struct Pool {
     pub real: u64,
     /// Synthetic items per generation n (the setting's `samples`).
     pub per_generation: u64,
-    /// Fewest items a fit takes (more than the dimension for the Gaussian and regression fits).
+    /// Fewest items a fit takes (more than the dimension for the Gaussian and regression fits);
+    /// under a weighted FreshReal, the fewest the weights' effective size may stand for.
     pub min_fit: u64,
     /// Whether the setting stores its items under every paradigm (the discrete counts and the
     /// KDE's points), or only AccumulateSubsample's pool (the Gaussian and regression fits keep
@@ -74,6 +85,10 @@ impl Paradigm {
                     ),
                 ));
             }
+            Paradigm::FreshReal {
+                real_per_generation,
+                weight,
+            } => fresh_real_check(pool, real_per_generation, weight)?,
             Paradigm::AccumulateSubsample { size } if size < pool.min_fit || size > real + n => {
                 return Err(invalid(
                     "size",
@@ -110,4 +125,73 @@ impl Paradigm {
         }
         Ok(())
     }
+
+    /// FreshReal's weight and the effective size of its training set: 1 / sum of the squared
+    /// per-item weights (w / r for each of r real items, (1 - w) / s for each of s synthetic
+    /// ones), which is n when the items count once. A fit divides its weighted scatter as if it
+    /// had that many items. `None` for the other paradigms and for an unweighted FreshReal.
+    pub fn fresh_weight(self, samples: u64) -> Option<(f64, f64)> {
+        match self {
+            Paradigm::FreshReal {
+                real_per_generation: r,
+                weight: Some(w),
+            } => Some((w, effective_size(w, r, samples - r))),
+            _ => None,
+        }
+    }
+}
+
+/// 1 / (w^2 / r + (1 - w)^2 / s), the effective size of a training set whose r real items carry
+/// total weight w and s synthetic ones 1 - w (a part with no weight drops out).
+fn effective_size(w: f64, r: u64, s: u64) -> f64 {
+    let part = |weight: f64, items: u64| {
+        if weight == 0.0 {
+            0.0
+        } else {
+            weight * weight / float(items)
+        }
+    };
+    1.0 / (part(w, r) + part(1.0 - w, s))
+}
+
+/// FreshReal's rules: at most n real items per generation; a weight in [0, 1] needs both parts
+/// (0 < r < n) and an effective size of at least the fit's minimum.
+fn fresh_real_check(pool: &Pool, real: u64, weight: Option<f64>) -> SimResult<()> {
+    let (n, unit) = (pool.per_generation, pool.unit);
+    if real > n {
+        return Err(invalid(
+            "fraction",
+            format!(
+                "round(fraction x samples) = {real} fresh real {unit} per generation exceeds the \
+                 {n} {unit} per generation"
+            ),
+        ));
+    }
+    let Some(w) = weight else {
+        return Ok(());
+    };
+    if !(0.0..=1.0).contains(&w) {
+        return Err(invalid("weight", format!("must lie in [0, 1], got {w}")));
+    }
+    if real == 0 || real == n {
+        return Err(invalid(
+            "weight",
+            format!(
+                "weighs the real part against the synthetic one, so every training set needs \
+                 both, but round(fraction x samples) = {real} of the {n} {unit} are real"
+            ),
+        ));
+    }
+    let size = effective_size(w, real, n - real);
+    if size < float(pool.min_fit) - 1e-9 {
+        return Err(invalid(
+            "weight",
+            format!(
+                "weight={w} leaves an effective training size of {size:.3} {unit} (1 / the sum \
+                 of the squared item weights), below the {} a fit needs",
+                pool.min_fit
+            ),
+        ));
+    }
+    Ok(())
 }

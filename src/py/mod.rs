@@ -101,8 +101,21 @@ impl KernelParadigm {
         }
     }
 
-    /// The item count: per generation (Accumulate, MixReal's real share), the subsample's size,
-    /// or 0 (Replace).
+    /// FreshReal, with `real_per_generation` fresh real items in every training set and the real
+    /// part's total weight in the fit (None: every item counts once).
+    #[staticmethod]
+    #[pyo3(signature = (real_per_generation, weight=None))]
+    fn fresh_real(real_per_generation: u64, weight: Option<f64>) -> Self {
+        Self {
+            inner: Paradigm::FreshReal {
+                real_per_generation,
+                weight,
+            },
+        }
+    }
+
+    /// The item count: per generation (Accumulate, MixReal's and FreshReal's real share), the
+    /// subsample's size, or 0 (Replace).
     #[getter]
     fn count(&self) -> u64 {
         match self.inner {
@@ -111,6 +124,10 @@ impl KernelParadigm {
             Paradigm::AccumulateSubsample { size } => size,
             Paradigm::MixReal {
                 real_per_generation,
+            }
+            | Paradigm::FreshReal {
+                real_per_generation,
+                ..
             } => real_per_generation,
         }
     }

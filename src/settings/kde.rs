@@ -304,7 +304,24 @@ impl KdeSetting {
             max_stored: MAX_STORED,
             unit: "points",
         };
-        paradigm.check(&pool, iterations)
+        paradigm.check(&pool, iterations)?;
+        if let Paradigm::FreshReal { weight, .. } = paradigm {
+            if matches!(self.source, RealSource::Data { .. }) {
+                return Err(invalid(
+                    "paradigm",
+                    "FreshReal draws real points afresh from the real distribution, and a KDE \
+                     given data has none (MixReal reuses the given points)",
+                ));
+            }
+            if weight.is_some() {
+                return Err(invalid(
+                    "weight",
+                    "a weighted FreshReal is not available for the KDE yet (its kernels all \
+                     weigh the same); use weight=None",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -529,6 +546,11 @@ enum Plan {
         order: Vec<usize>,
         size: usize,
     },
+    /// `count` points drawn afresh from the real mixture, the rest from the KDE.
+    FreshReal {
+        mixture: Mixture,
+        count: usize,
+    },
 }
 
 /// One replicate: the training set (the model), the test set and buffers.
@@ -577,6 +599,17 @@ impl<'a> KdeModel<'a> {
                 order: (0..real.len()).collect(),
                 pool: real.clone(),
                 size: size as usize,
+            },
+            Paradigm::FreshReal {
+                real_per_generation,
+                ..
+            } => match &setting.source {
+                RealSource::Mixture { mixture, .. } => Plan::FreshReal {
+                    mixture: mixture.clone(),
+                    count: real_per_generation as usize,
+                },
+                // refused by `check_paradigm`: given data have no distribution to draw from
+                RealSource::Data { .. } => Plan::Replace,
             },
         };
         Self {
@@ -644,6 +677,11 @@ impl Generation for KdeModel<'_> {
                 choose_front(order, *size, rng);
                 self.centres.clear();
                 self.centres.extend(order[..*size].iter().map(|&i| pool[i]));
+            }
+            Plan::FreshReal { mixture, count } => {
+                sample_kde(&self.centres, h, n - *count, rng, &mut self.fresh);
+                self.fresh.extend((0..*count).map(|_| mixture.sample(rng)));
+                std::mem::swap(&mut self.centres, &mut self.fresh);
             }
         }
     }

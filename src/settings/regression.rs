@@ -16,7 +16,7 @@
 //! R^d has no OLS fit: the replicate's metrics are NaN from then on.
 
 use nalgebra::{DMatrix, DVector};
-use rand_distr::{ChiSquared, Distribution};
+use rand_distr::{ChiSquared, Distribution, StandardNormal};
 
 use crate::engine::control::Control;
 use crate::engine::paradigm::{Paradigm, Pool};
@@ -164,6 +164,16 @@ impl RegressionSetting {
             max_stored: MAX_STORED,
             unit: "rows",
         };
+        if let Paradigm::FreshReal {
+            weight: Some(_), ..
+        } = paradigm
+        {
+            return Err(invalid(
+                "weight",
+                "a weighted FreshReal is not available for LinearRegression yet (its fit is \
+                 ordinary least squares); use weight=None",
+            ));
+        }
         paradigm.check(&pool, iterations)
     }
 
@@ -254,6 +264,13 @@ impl Fit<'_> {
         for (y, row) in self.labels.iter_mut().zip(self.x.chunks_exact(d)) {
             *y = sigma * *y + dot(row, self.beta_hat.as_slice());
         }
+    }
+
+    /// A fresh real label for design row `i`: x_i^T beta + noise z.
+    fn real_label(&self, i: usize, rng: &mut FastRng) -> f64 {
+        let d = self.setting.dim;
+        let z: f64 = StandardNormal.sample(rng);
+        self.setting.noise * z + dot(&self.x[i * d..(i + 1) * d], self.setting.beta.as_slice())
     }
 
     /// OLS of `labels` on the whole design: beta_hat and RSS / (n - d).
@@ -416,6 +433,8 @@ struct MixRealState {
     real_labels: Vec<f64>,
     order: Vec<usize>,
     real: usize,
+    /// FreshReal: the real rows get fresh real labels every generation instead of the kept ones.
+    fresh: bool,
 }
 
 impl MixRealState {
@@ -423,7 +442,11 @@ impl MixRealState {
         fit.draw_labels(sigma, rng);
         choose_front(&mut self.order, self.real, rng);
         for &i in &self.order[..self.real] {
-            fit.labels[i] = self.real_labels[i];
+            fit.labels[i] = if self.fresh {
+                fit.real_label(i, rng)
+            } else {
+                self.real_labels[i]
+            };
         }
         fit.refit_full_design();
     }
@@ -488,7 +511,9 @@ impl<'a> RegressionModel<'a> {
         let needs_rows = method == Method::Samples
             || matches!(
                 paradigm,
-                Paradigm::MixReal { .. } | Paradigm::AccumulateSubsample { .. }
+                Paradigm::MixReal { .. }
+                    | Paradigm::FreshReal { .. }
+                    | Paradigm::AccumulateSubsample { .. }
             );
         let (x, gram) = match (&setting.design, &setting.fixed_gram) {
             (Design::Fixed(x), Some(gram)) => (x.clone(), gram.clone()),
@@ -517,6 +542,16 @@ impl<'a> RegressionModel<'a> {
                 real_labels: Vec::new(),
                 order: (0..n).collect(),
                 real: real_per_generation as usize,
+                fresh: false,
+            }),
+            Paradigm::FreshReal {
+                real_per_generation,
+                ..
+            } => Plan::MixReal(MixRealState {
+                real_labels: Vec::new(),
+                order: (0..n).collect(),
+                real: real_per_generation as usize,
+                fresh: true,
             }),
             Paradigm::AccumulateSubsample { size } => Plan::Subsample(SubsampleState {
                 labels: Vec::new(),
@@ -686,7 +721,9 @@ pub fn simulate(
     if method == Method::Statistics
         && matches!(
             paradigm,
-            Paradigm::AccumulateSubsample { .. } | Paradigm::MixReal { .. }
+            Paradigm::AccumulateSubsample { .. }
+                | Paradigm::MixReal { .. }
+                | Paradigm::FreshReal { .. }
         )
     {
         return Err(invalid(

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _checks
+from ..paradigms import FreshReal
 from ..roles import Roles, roles_from_mapping
 from ..settings._base import Setting
 from ..settings._common import KernelRun, paradigm_count, round_half_up, single_method
@@ -251,6 +252,11 @@ class Model(Setting):
         from ._workers import run_model
 
         single_method(self, method)
+        if isinstance(paradigm, FreshReal):
+            raise ValueError(
+                "mc.FreshReal is not available for mc.Model yet (it needs real rows drawn afresh "
+                "every generation); use mc.MixReal, which reuses the real rows"
+            )
         if run.threads is not None:
             raise TypeError(
                 "threads= is for the built-in settings' Rust threads; a Model runs its "

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from .. import _core
 from .._rng import RootKey
-from ..paradigms import Accumulate, AccumulateSubsample, MixReal, Paradigm, Replace
+from ..paradigms import Accumulate, AccumulateSubsample, FreshReal, MixReal, Paradigm, Replace
 
 ProgressCallback = Callable[[int], object]
 
@@ -125,6 +125,15 @@ def paradigm_count(paradigm: Paradigm, real: int, samples: int, *, unit: str, di
                 f"real {unit} per generation, but the real data hold only {real:,}"
             )
         return count
+    if isinstance(paradigm, FreshReal):
+        count = round_half_up(paradigm.fraction * samples)
+        if paradigm.weight is not None and not 0 < count < samples:
+            raise ValueError(
+                f"weight={paradigm.weight} weighs the real part of each training set against "
+                f"the synthetic part, so both must be there, but fraction={paradigm.fraction} "
+                f"makes round(fraction * samples) = {count:,} of the {samples:,} {unit} real"
+            )
+        return count
     raise TypeError(f"unknown paradigm {paradigm!r}")
 
 
@@ -140,4 +149,6 @@ def kernel_paradigm(
         return _core.Paradigm.accumulate(count)
     if isinstance(paradigm, AccumulateSubsample):
         return _core.Paradigm.accumulate_subsample(count)
+    if isinstance(paradigm, FreshReal):
+        return _core.Paradigm.fresh_real(count, paradigm.weight)
     return _core.Paradigm.mix_real(count)

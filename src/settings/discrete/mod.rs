@@ -24,7 +24,7 @@ use crate::error::{invalid, SimResult};
 use crate::numerics::float;
 use crate::numerics::lnint::ln_int;
 use crate::numerics::sampling::{
-    hypergeometric, multinomial, multinomial_weights, starts_group, FixedBinomial,
+    binomial, hypergeometric, multinomial, multinomial_weights, starts_group, FixedBinomial,
     HypergeometricScratch, MIN_GROUP,
 };
 use metrics::{discrete_metrics, needs_log, DiscreteMetric, RealReference};
@@ -168,6 +168,14 @@ struct Chain<'a> {
     generation: u64,
     /// Binomial(D, j / D) tables for Replace's first draw of each generation, when D is small.
     fixed: Option<&'a FixedBinomial>,
+    /// FreshReal: the real probability of each position, which fresh real items are drawn from.
+    fresh: Vec<f64>,
+    /// A weighted FreshReal's model is a mixture, `first_weight` times the distribution of
+    /// `model` plus 1 - `first_weight` times that of `second` (the synthetic part); otherwise
+    /// `second` is empty and `first_weight` is 1.
+    second: Vec<u64>,
+    second_total: u64,
+    first_weight: f64,
 }
 
 impl<'a> Chain<'a> {
@@ -185,10 +193,14 @@ impl<'a> Chain<'a> {
             Some(c) => dense.copy_from_slice(c),
             None => multinomial_weights(rng, setting.samples, setting.reference.p0(), &mut dense),
         }
+        // FreshReal's fresh real draws may reach every atom of the real support; the other
+        // paradigms never leave the real data's atoms.
+        let fresh_real = matches!(paradigm, Paradigm::FreshReal { .. });
+        let p0 = setting.reference.p0();
         let mut pairs: Vec<(u64, u32)> = dense
             .iter()
             .enumerate()
-            .filter(|(_, &c)| c > 0)
+            .filter(|&(i, &c)| c > 0 || (fresh_real && p0[i] > 0.0))
             .map(|(i, &c)| (c, i as u32))
             .collect();
         // Smallest first (see `sort_by_count`).
@@ -198,6 +210,13 @@ impl<'a> Chain<'a> {
         let real_total: u64 = real.iter().sum();
         let len = atoms.len();
         let keeps_pool = matches!(paradigm, Paradigm::AccumulateSubsample { .. });
+        let support = count_nonzero(&real);
+        let fresh = if fresh_real {
+            atoms.iter().map(|&i| p0[i as usize]).collect()
+        } else {
+            Vec::new()
+        };
+        let second = vec![0; if fresh_real { len } else { 0 }];
         Self {
             setting,
             paradigm,
@@ -216,9 +235,13 @@ impl<'a> Chain<'a> {
             scratch2: vec![0; len],
             owner: Vec::new(),
             without: HypergeometricScratch::default(),
-            support: len,
+            support,
             generation: 1,
             fixed,
+            fresh,
+            second,
+            second_total: 0,
+            first_weight: 1.0,
         }
     }
 
@@ -299,8 +322,67 @@ impl<'a> Chain<'a> {
                 self.model_total = d;
                 self.support = count_nonzero(&self.model);
             }
+            Paradigm::FreshReal {
+                real_per_generation,
+                weight,
+            } => self.step_fresh_real(rng, real_per_generation, weight),
         }
         self.generation += 1;
+    }
+
+    /// FreshReal's step: s = D - r synthetic items from the current model (a mixture's items
+    /// come from its parts in Binomial(s, weight) and the rest), r fresh real items from p0;
+    /// the next model is fit to their sum, or weighs them w and 1 - w.
+    fn step_fresh_real<R: Rng>(&mut self, rng: &mut R, r: u64, weight: Option<f64>) {
+        let d = self.setting.samples;
+        let s = d - r;
+        let from_first = if self.second_total == 0 {
+            s
+        } else {
+            binomial(rng, s, self.first_weight)
+        };
+        multinomial(
+            rng,
+            from_first,
+            &self.model,
+            self.model_total,
+            &mut self.scratch,
+            &mut self.owner,
+        );
+        if from_first < s {
+            multinomial(
+                rng,
+                s - from_first,
+                &self.second,
+                self.second_total,
+                &mut self.scratch2,
+                &mut self.owner,
+            );
+            for (x, y) in self.scratch.iter_mut().zip(&self.scratch2) {
+                *x += y;
+            }
+        }
+        // the synthetic items are in `scratch`; the fresh real ones go to `model`
+        multinomial_weights(rng, r, &self.fresh, &mut self.model);
+        match weight {
+            None => {
+                for (m, x) in self.model.iter_mut().zip(&self.scratch) {
+                    *m += x;
+                }
+                self.model_total = d;
+            }
+            Some(w) => {
+                self.second.copy_from_slice(&self.scratch);
+                (self.model_total, self.second_total, self.first_weight) = (r, s, w);
+            }
+        }
+        let (a, mixed) = (self.first_weight, self.second_total > 0);
+        self.support = self
+            .model
+            .iter()
+            .zip(&self.second)
+            .filter(|&(&m, &g)| (m > 0 && a > 0.0) || (mixed && g > 0 && a < 1.0))
+            .count();
     }
 
     /// Replace's step for a model with at least two atoms: draw D items, drop the atoms that
@@ -378,14 +460,24 @@ impl<'a> Chain<'a> {
         // (49 * (1/49) is not), so a collapsed model's max_weight is exactly 1
         let total = float(self.model_total);
         let ln_total = total.ln();
-        self.atoms
-            .iter()
-            .zip(&self.model)
-            .filter(|(_, &c)| c > 0)
-            .map(move |(&i, &c)| {
+        // a weighted FreshReal's mixture: a c / total + (1 - a) g / second_total
+        let (a, second_total) = (self.first_weight, float(self.second_total));
+        let part = |weight: f64, c: u64, of: f64| {
+            if weight == 0.0 || c == 0 {
+                0.0
+            } else {
+                weight * float(c) / of
+            }
+        };
+        self.atoms.iter().enumerate().filter_map(move |(j, &i)| {
+            let c = self.model[j];
+            if self.second_total == 0 {
                 let ln_p = if with_log { ln_int(c) - ln_total } else { 0.0 };
-                (i, float(c) / total, ln_p)
-            })
+                return (c > 0).then(|| (i, float(c) / total, ln_p));
+            }
+            let p = part(a, c, total) + part(1.0 - a, self.second[j], second_total);
+            (p > 0.0).then(|| (i, p, if with_log { p.ln() } else { 0.0 }))
+        })
     }
 
     /// Work of the next step, in atoms resampled (plus one for the generation itself).
@@ -406,7 +498,10 @@ impl<'a> Chain<'a> {
             && match self.paradigm {
                 Paradigm::Replace | Paradigm::Accumulate { .. } => true,
                 Paradigm::MixReal { .. } => count_nonzero(&self.real) <= 1,
-                Paradigm::AccumulateSubsample { .. } => false,
+                // fresh real data may bring back any real atom
+                Paradigm::AccumulateSubsample { .. } | Paradigm::FreshReal { .. } => {
+                    self.setting.reference.real_support() <= 1
+                }
             }
     }
 
@@ -424,7 +519,9 @@ impl<'a> Chain<'a> {
                 let largest = self.real.iter().copied().max().unwrap_or(0);
                 real_atoms >= 2 && real_per_generation > self.real_total - largest
             }
-            Paradigm::Replace | Paradigm::AccumulateSubsample { .. } => false,
+            Paradigm::Replace
+            | Paradigm::AccumulateSubsample { .. }
+            | Paradigm::FreshReal { .. } => false,
         }
     }
 }

@@ -194,6 +194,27 @@ impl Moments {
     }
 }
 
+impl Moments {
+    /// Pool these moments (the real part) with `other` (the synthetic part) under weights: the
+    /// real points carry total weight `w`, the synthetic ones `1 - w`. The mean is the weighted
+    /// mean; the count becomes the effective size `size` (1 / the sum of the squared point
+    /// weights) and the scatter the weighted scatter (weights summing to 1) times it, so that a
+    /// fit dividing the scatter by count - 1 gets the weighted covariance with the
+    /// reliability-weight correction, and one dividing by count its MLE. With w = r / (r + s)
+    /// this is `merge`.
+    pub(super) fn weigh(&mut self, other: &Moments, w: f64, size: f64) {
+        let delta = &other.mean - &self.mean;
+        // w W_R / r + (1 - w) W_S / s + w (1 - w) delta delta^T
+        let (real, synthetic) = (w / self.count, (1.0 - w) / other.count);
+        self.scatter
+            .zip_apply(&other.scatter, |a, b| *a = *a * real + b * synthetic);
+        self.scatter.ger(w * (1.0 - w), &delta, &delta, 1.0);
+        self.scatter *= size;
+        self.mean.axpy(1.0 - w, &delta, 1.0);
+        self.count = size;
+    }
+}
+
 /// How the statistics of a block of `count` synthetic points are drawn from the current fit.
 #[derive(Debug, Clone)]
 pub(super) struct Block {
@@ -241,6 +262,19 @@ impl Block {
         scratch.points.resize(self.count * mean.len(), 0.0);
         draw_points(mean, chol, scale, rng, &mut scratch.points, &mut scratch.z);
         out.of_points(&scratch.points, 0..self.count);
+    }
+}
+
+impl Block {
+    /// The moments of `count` fresh points from the fit.
+    pub(super) fn draw_from(
+        &self,
+        fit: &Fit,
+        rng: &mut FastRng,
+        scratch: &mut Scratch,
+        out: &mut Moments,
+    ) {
+        self.draw(&fit.mean, &fit.chol, fit.scale(), rng, scratch, out);
     }
 }
 

@@ -34,6 +34,13 @@ pub(super) enum Plan {
         real: usize,
         synthetic: Block,
     },
+    /// `real` points drawn afresh from the real distribution plus `synthetic` from the fit,
+    /// pooled by count or, with `weight` = (w, effective size), by weight (`Moments::weigh`).
+    FreshReal {
+        real: Block,
+        synthetic: Block,
+        weight: Option<(f64, f64)>,
+    },
     /// `size` points drawn without replacement from every point so far.
     Subsample {
         pool: Vec<f64>,
@@ -41,6 +48,105 @@ pub(super) enum Plan {
         size: usize,
         synthetic: Block,
     },
+}
+
+impl Plan {
+    /// The plan of `paradigm`; the training moments of generation 1 go to `train` where the
+    /// plan refits from them (every plan but Replace's, whose first step draws them).
+    fn new(
+        setting: &GaussianSetting,
+        paradigm: Paradigm,
+        method: Method,
+        rng: &mut FastRng,
+        scratch: &mut Scratch,
+        train: &mut Moments,
+    ) -> Self {
+        let (d, n) = (setting.dim, setting.samples);
+        let divisor = setting.estimator.divisor(n as f64);
+        let real_size = setting.real_size();
+        let real_points = |rng: &mut FastRng, scratch: &mut Scratch| {
+            if let Some(data) = &setting.real_data {
+                return data.clone();
+            }
+            let mut points = vec![0.0; n * d];
+            draw_points(
+                &setting.mean0,
+                &setting.chol0,
+                1.0,
+                rng,
+                &mut points,
+                &mut scratch.z,
+            );
+            points
+        };
+        match (paradigm, method) {
+            (Paradigm::Replace, Method::Statistics) => Plan::ReplaceBartlett(
+                Bartlett::new(n - 1, d, 1.0 / divisor.sqrt()).expect("samples > dim"),
+            ),
+            (Paradigm::Replace, Method::Samples) => Plan::ReplaceSamples {
+                block: Block::new(n, d, method),
+                origin: DVector::zeros(d),
+                identity: DMatrix::identity(d, d),
+            },
+            (Paradigm::Accumulate { per_generation }, _) => {
+                if let Some(data) = &setting.real_data {
+                    train.of_points(data, 0..real_size);
+                } else {
+                    Block::new(n, d, method).draw(
+                        &setting.mean0,
+                        &setting.chol0,
+                        1.0,
+                        rng,
+                        scratch,
+                        train,
+                    );
+                }
+                Plan::Accumulate(Block::new(per_generation as usize, d, method))
+            }
+            (
+                Paradigm::MixReal {
+                    real_per_generation,
+                },
+                _,
+            ) => {
+                let points = real_points(rng, scratch);
+                train.of_points(&points, 0..real_size);
+                let real = real_per_generation as usize;
+                Plan::MixReal {
+                    points,
+                    order: (0..real_size).collect(),
+                    real,
+                    synthetic: Block::new(n - real, d, method),
+                }
+            }
+            (
+                Paradigm::FreshReal {
+                    real_per_generation,
+                    ..
+                },
+                _,
+            ) => {
+                let points = real_points(rng, scratch);
+                train.of_points(&points, 0..real_size);
+                let real = real_per_generation as usize;
+                Plan::FreshReal {
+                    real: Block::new(real, d, method),
+                    synthetic: Block::new(n - real, d, method),
+                    weight: paradigm.fresh_weight(n as u64),
+                }
+            }
+            (Paradigm::AccumulateSubsample { size }, _) => {
+                let pool = real_points(rng, scratch);
+                train.of_points(&pool, 0..real_size);
+                Plan::Subsample {
+                    pool,
+                    order: (0..real_size).collect(),
+                    size: size as usize,
+                    synthetic: Block::new(n, d, Method::Samples),
+                }
+            }
+        }
+    }
 }
 
 /// One replicate: its current fit, its plan and its buffers.
@@ -68,77 +174,9 @@ impl<'a> GaussianModel<'a> {
         rng: &mut FastRng,
     ) -> Self {
         let (d, n) = (setting.dim, setting.samples);
-        let real = Fit::real(setting);
         let mut scratch = Scratch::new(d);
         let mut train = Moments::empty(d);
-        let divisor = setting.estimator.divisor(n as f64);
-        let real_size = setting.real_size();
-        let real_points = |rng: &mut FastRng, scratch: &mut Scratch| {
-            if let Some(data) = &setting.real_data {
-                return data.clone();
-            }
-            let mut points = vec![0.0; n * d];
-            draw_points(
-                &real.mean,
-                &real.chol,
-                1.0,
-                rng,
-                &mut points,
-                &mut scratch.z,
-            );
-            points
-        };
-        let plan = match (paradigm, method) {
-            (Paradigm::Replace, Method::Statistics) => Plan::ReplaceBartlett(
-                Bartlett::new(n - 1, d, 1.0 / divisor.sqrt()).expect("samples > dim"),
-            ),
-            (Paradigm::Replace, Method::Samples) => Plan::ReplaceSamples {
-                block: Block::new(n, d, method),
-                origin: DVector::zeros(d),
-                identity: DMatrix::identity(d, d),
-            },
-            (Paradigm::Accumulate { per_generation }, _) => {
-                if let Some(data) = &setting.real_data {
-                    train.of_points(data, 0..real_size);
-                } else {
-                    Block::new(n, d, method).draw(
-                        &real.mean,
-                        &real.chol,
-                        1.0,
-                        rng,
-                        &mut scratch,
-                        &mut train,
-                    );
-                }
-                Plan::Accumulate(Block::new(per_generation as usize, d, method))
-            }
-            (
-                Paradigm::MixReal {
-                    real_per_generation,
-                },
-                _,
-            ) => {
-                let points = real_points(rng, &mut scratch);
-                train.of_points(&points, 0..real_size);
-                let real = real_per_generation as usize;
-                Plan::MixReal {
-                    points,
-                    order: (0..real_size).collect(),
-                    real,
-                    synthetic: Block::new(n - real, d, method),
-                }
-            }
-            (Paradigm::AccumulateSubsample { size }, _) => {
-                let pool = real_points(rng, &mut scratch);
-                train.of_points(&pool, 0..real_size);
-                Plan::Subsample {
-                    pool,
-                    order: (0..real_size).collect(),
-                    size: size as usize,
-                    synthetic: Block::new(n, d, Method::Samples),
-                }
-            }
-        };
+        let plan = Plan::new(setting, paradigm, method, rng, &mut scratch, &mut train);
         let trained = match &plan {
             Plan::Accumulate(block) => block.count + d,
             Plan::Subsample { size, .. } => size + n,
@@ -148,7 +186,7 @@ impl<'a> GaussianModel<'a> {
             setting,
             metrics,
             initial,
-            fit: real,
+            fit: Fit::real(setting),
             plan,
             train,
             part: Moments::empty(d),
@@ -159,7 +197,7 @@ impl<'a> GaussianModel<'a> {
         match (&model.plan, &setting.real_data) {
             // generation 1 from the given data's moments, later ones by the plan
             (Plan::ReplaceBartlett(_) | Plan::ReplaceSamples { .. }, Some(data)) => {
-                model.train.of_points(data, 0..real_size);
+                model.train.of_points(data, 0..setting.real_size());
                 model.refit();
             }
             (Plan::ReplaceBartlett(_) | Plan::ReplaceSamples { .. }, None) => model.step(rng),
@@ -229,14 +267,7 @@ impl Generation for GaussianModel<'_> {
                 return;
             }
             Plan::Accumulate(block) => {
-                block.draw(
-                    &fit.mean,
-                    &fit.chol,
-                    fit.scale(),
-                    rng,
-                    scratch,
-                    &mut self.part,
-                );
+                block.draw_from(fit, rng, scratch, &mut self.part);
                 self.train.merge(&self.part);
             }
             Plan::MixReal {
@@ -247,18 +278,31 @@ impl Generation for GaussianModel<'_> {
             } => {
                 choose_front(order, *real, rng);
                 self.train.of_points(points, order[..*real].iter().copied());
-                synthetic.draw(
-                    &fit.mean,
-                    &fit.chol,
-                    fit.scale(),
-                    rng,
-                    scratch,
-                    &mut self.part,
-                );
+                synthetic.draw_from(fit, rng, scratch, &mut self.part);
                 if *real == 0 {
                     self.train.clone_from(&self.part);
                 } else {
                     self.train.merge(&self.part);
+                }
+            }
+            Plan::FreshReal {
+                real,
+                synthetic,
+                weight,
+            } => {
+                let setting = self.setting;
+                real.draw(
+                    &setting.mean0,
+                    &setting.chol0,
+                    1.0,
+                    rng,
+                    scratch,
+                    &mut self.train,
+                );
+                synthetic.draw_from(fit, rng, scratch, &mut self.part);
+                match *weight {
+                    Some((w, size)) => self.train.weigh(&self.part, w, size),
+                    None => self.train.merge(&self.part),
                 }
             }
             Plan::Subsample {
